@@ -1,0 +1,271 @@
+"""The template's one rule set: valid answers, what each answer implies, and which paths it owns.
+
+The pre-gen hook validates with it, the post-gen hook prunes with it, the Jinja templates read the
+derived features through `hooks/jinja_features.py`, and the template's tests import it by path.
+Nothing here needs a third-party package: hooks run in whatever Python runs cookiecutter.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+OPTIONS: dict[str, Any] = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())
+
+CHOICE_OPTIONS = {k: v for k, v in OPTIONS.items() if isinstance(v, list)}
+BOOLEAN_OPTIONS = sorted(k for k, v in OPTIONS.items() if isinstance(v, bool))
+DEFAULTS: dict[str, Any] = {
+    k: (v[0] if isinstance(v, list) else v) for k, v in OPTIONS.items() if not k.startswith("_")
+}
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PACKAGE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# PEP 440, appendix B ("canonical" public version pattern, case-insensitive).
+PEP440_RE = re.compile(
+    r"^v?(?:(?:(?P<epoch>[0-9]+)!)?(?P<release>[0-9]+(?:\.[0-9]+)*)"
+    r"(?P<pre>[-_\.]?(?P<pre_l>(a|b|c|rc|alpha|beta|pre|preview))[-_\.]?(?P<pre_n>[0-9]+)?)?"
+    r"(?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_\.]?(?P<post_l>post|rev|r)[-_\.]?(?P<post_n2>[0-9]+)?))?"
+    r"(?P<dev>[-_\.]?(?P<dev_l>dev)[-_\.]?(?P<dev_n>[0-9]+)?)?)"
+    r"(?:\+(?P<local>[a-z0-9]+(?:[-_\.][a-z0-9]+)*))?$",
+    re.IGNORECASE,
+)
+MAX_SLUG_LENGTH = 50
+MAX_TEXT_LENGTH = 200
+
+# Import names the baked project depends on (or that its tooling imports): a package with one of
+# these names would shadow the dependency.
+DEPENDENCY_IMPORT_NAMES = frozenset(
+    {
+        "aiosqlite", "alembic", "amqp", "anyio", "app", "argon2", "asyncpg", "billiard", "celery",
+        "click", "conftest", "fastapi", "flower", "httpx", "jwt", "kombu", "migrations", "mypy",
+        "orjson", "pwdlib", "pydantic", "pydantic_settings", "pytest", "redis", "ruff", "sentry_sdk",
+        "sqlalchemy", "src", "starlette", "structlog", "test", "tests", "typer", "uvicorn", "uvloop",
+    }
+)  # fmt: skip
+
+TEXT_OPTIONS = ("project_name", "description", "author_name")
+
+
+def _text(option: str) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        if not value.strip():
+            return f"{option} is empty; give it a value"
+        if len(value) > MAX_TEXT_LENGTH:
+            return f"{option} is {len(value)} characters long; keep it under {MAX_TEXT_LENGTH}"
+        if any(ch in value for ch in '"\\') or any(ord(ch) < 32 for ch in value):
+            return (
+                f"{option}={value!r} contains a quote, backslash or control character; "
+                "remove it (the value is written into TOML and YAML files)"
+            )
+        return None
+
+    return check
+
+
+def _slug(value: str) -> str | None:
+    if len(value) > MAX_SLUG_LENGTH:
+        return f"project_slug is {len(value)} characters long; keep it to {MAX_SLUG_LENGTH} or fewer"
+    if not SLUG_RE.match(value):
+        return (
+            f"project_slug={value!r} is not a valid slug; use lowercase ASCII letters, digits and "
+            "single dashes, starting with a letter (for example 'my-service')"
+        )
+    return None
+
+
+def _package(value: str) -> str | None:
+    if len(value) > MAX_SLUG_LENGTH:
+        return f"package_name is {len(value)} characters long; keep it to {MAX_SLUG_LENGTH} or fewer"
+    if not PACKAGE_RE.match(value) or not value.isidentifier():
+        return (
+            f"package_name={value!r} is not a valid Python package name; use lowercase ASCII "
+            "letters, digits and underscores, starting with a letter (for example 'my_service')"
+        )
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        return f"package_name={value!r} is a Python keyword; choose another name"
+    if value in sys.stdlib_module_names:
+        return f"package_name={value!r} shadows the standard library module {value!r}; choose another name"
+    if value in DEPENDENCY_IMPORT_NAMES:
+        return f"package_name={value!r} shadows the dependency {value!r}; choose another name"
+    return None
+
+
+def _email(value: str) -> str | None:
+    if not EMAIL_RE.match(value):
+        return f"author_email={value!r} is not an email address; use the form name@example.com"
+    return None
+
+
+def _domain(value: str) -> str | None:
+    if not DOMAIN_RE.match(value):
+        return f"domain_name={value!r} is not a lowercase DNS name; use the form api.example.com"
+    return None
+
+
+def _version(value: str) -> str | None:
+    if not PEP440_RE.match(value):
+        return f"version={value!r} is not a PEP 440 version; use the form 0.1.0"
+    return None
+
+
+FIELD_RULES: dict[str, Callable[[str], str | None]] = {
+    "project_name": _text("project_name"),
+    "project_slug": _slug,
+    "package_name": _package,
+    "description": _text("description"),
+    "author_name": _text("author_name"),
+    "author_email": _email,
+    "domain_name": _domain,
+    "version": _version,
+}
+
+# Real contradictions only: options that merely do not apply are ignored (see `features`).
+CONTRADICTIONS: list[tuple[Callable[[Mapping[str, Any]], bool], str]] = [
+    (
+        lambda a: a["auth"] != "none" and a["database"] == "none",
+        "auth={auth} needs a database, but database=none; set database=postgresql or sqlite, "
+        "or set auth=none",
+    ),
+]
+
+
+def validate(answers: Mapping[str, Any]) -> list[str]:
+    """Return one readable line per problem with the answers; empty when they are valid."""
+    errors: list[str] = []
+    for option in DEFAULTS:
+        if option not in answers:
+            errors.append(f"{option} is missing from the answers")
+    if errors:
+        return errors
+    for option, choices in CHOICE_OPTIONS.items():
+        if answers[option] not in choices:
+            errors.append(
+                f"{option}={answers[option]!r} is not a choice; use one of: {', '.join(choices)}"
+            )
+    for option in BOOLEAN_OPTIONS:
+        if not isinstance(answers[option], bool):
+            errors.append(f"{option}={answers[option]!r} is not a yes/no answer; use true or false")
+    for option, rule in FIELD_RULES.items():
+        value = answers[option]
+        message = rule(value) if isinstance(value, str) else f"{option} must be text"
+        if message:
+            errors.append(message)
+    if errors:
+        return errors
+    return [message.format(**answers) for broken, message in CONTRADICTIONS if broken(answers)]
+
+
+def features(answers: Mapping[str, Any]) -> frozenset[str]:
+    """What the bake contains, derived from the answers; options that do not apply drop out here.
+
+    Templates test these names (`{% if 'redis' in cookiecutter | features %}`) and the manifest
+    below keys paths on them, so an implication is written once.
+    """
+    a = answers
+    on: set[str] = set()
+    has_db = a["database"] != "none"
+    if has_db:
+        on |= {"db", a["database"]}
+    if has_db and a["auth"] != "none":
+        on |= {"auth", a["auth"]}
+    if a["worker"] == "celery":
+        on |= {"celery", f"broker_{a['broker']}"}
+        on |= {name for name, flag in (("beat", a["use_beat"]), ("flower", a["use_flower"])) if flag}
+    if a["cache"] == "redis":
+        on.add("cache")
+    if "cache" in on or "broker_redis" in on:
+        on.add("redis")
+    if a["email"] == "smtp" and "auth" in on:
+        on.add("email")
+    on |= {name for name in ("sentry", "prometheus") if a[f"use_{name}"]}
+    if a["log_shipping"] == "fluent-bit":
+        on.add("fluent_bit")
+    if a["reverse_proxy"] != "none":
+        on.add(a["reverse_proxy"])
+    if a["ci"] != "none":
+        on |= {a["ci"], a["container_registry"]}
+    on |= {name for name in ("kubernetes", "heroku", "render", "watchtower") if a[f"use_{name}"]}
+    if a["include_examples"] and has_db:
+        on.add("items")
+        if "celery" in on:
+            on.add("jobs")
+    return frozenset(on)
+
+
+# Path (relative to the baked project; {package} is the import name) -> the feature that keeps it.
+# A tuple means every feature must be on. The pruner fails loudly if a listed path is missing, so
+# a renamed file cannot silently escape pruning.
+MANIFEST: dict[str, str | tuple[str, ...]] = {
+    "migrations": "db",
+    "alembic.ini": "db",
+    "src/{package}/core/db.py": "db",
+    "src/{package}/core/security.py": "auth",
+    "src/{package}/auth": "auth",
+    "src/{package}/users": "auth",
+    "src/{package}/cli.py": "auth",
+    "src/{package}/items": "items",
+    "tests/test_auth.py": "auth",
+    "tests/test_users.py": "auth",
+    "tests/test_cli.py": "auth",
+    "tests/test_items.py": "items",
+}
+
+
+def paths_to_prune(answers: Mapping[str, Any]) -> list[str]:
+    """The manifest paths that the answers do not keep, with {package} filled in."""
+    on = features(answers)
+    pruned = []
+    for path, needs in MANIFEST.items():
+        needed = (needs,) if isinstance(needs, str) else needs
+        if not all(name in on for name in needed):
+            pruned.append(path.format(package=answers["package_name"]))
+    return pruned
+
+
+def prune(project_dir: Path, answers: Mapping[str, Any]) -> list[str]:
+    """Delete what the answers did not choose. Raises if the manifest names a missing path."""
+    missing = [
+        path.format(package=answers["package_name"])
+        for path in MANIFEST
+        if not (project_dir / path.format(package=answers["package_name"])).exists()
+    ]
+    if missing:
+        raise FileNotFoundError(
+            f"the pruning manifest names paths that the template does not have: {missing}; "
+            "fix MANIFEST in hooks/rules.py"
+        )
+    pruned = paths_to_prune(answers)
+    for path in pruned:
+        target = project_dir / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    return pruned
+
+
+SECRET_PLACEHOLDER = "change-me"
+
+
+def write_dotenv(project_dir: Path) -> None:
+    """Write `.env` from `.env.example`, with a fresh random value for every `change-me` secret."""
+    import secrets
+
+    lines = []
+    for line in (project_dir / ".env.example").read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#") and value == SECRET_PLACEHOLDER:
+            line = f"{name}={secrets.token_hex(32)}"
+        lines.append(line)
+    dotenv = project_dir / ".env"
+    dotenv.write_text("\n".join(lines) + "\n")
+    dotenv.chmod(0o600)
