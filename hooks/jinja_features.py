@@ -1,6 +1,8 @@
-"""Jinja extension that exposes the rule set to the templates as the `features` filter.
+"""Jinja extension that exposes the rule set to the templates and hooks as filters.
 
-Templates write `{% if 'redis' in cookiecutter | features %}` instead of restating the rules.
+Templates write `{% if 'redis' in cookiecutter | features %}` instead of restating the rules, and
+the hooks receive the rule set's verdicts as rendered data (`cookiecutter | validation_errors`,
+`cookiecutter | prune_plan`), so they need no import path back to the template.
 """
 
 from __future__ import annotations
@@ -11,16 +13,29 @@ from typing import Any
 from jinja2 import Environment
 from jinja2.ext import Extension
 
-from hooks.rules import features
+from hooks import rules
 
 
 class FeaturesExtension(Extension):
-    """Adds the `features` filter: the set of feature names the answers switch on."""
+    """Adds the `features`, `validation_errors` and `prune_plan` filters."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
 
-        def features_filter(answers: Mapping[str, Any]) -> frozenset[str]:
-            return features(answers)
+        def features(answers: Mapping[str, Any]) -> list[str]:
+            return sorted(rules.features(answers))
 
-        environment.filters["features"] = features_filter
+        def validation_errors(answers: Mapping[str, Any]) -> list[str]:
+            return rules.validate(answers)
+
+        def prune_plan(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+            if rules.validate(answers):
+                return {"manifest": [], "prune": []}
+            return {
+                "manifest": rules.manifest_paths(answers),
+                "prune": rules.paths_to_prune(answers),
+            }
+
+        environment.filters["features"] = features
+        environment.filters["validation_errors"] = validation_errors
+        environment.filters["prune_plan"] = prune_plan

@@ -1,19 +1,46 @@
-"""Prune the parts the answers did not choose, then write a local .env with fresh secrets."""
+"""Prune what the answers did not choose, then write a local .env with fresh secrets.
+
+The plan (every manifest path, and those to delete) comes from hooks/rules.py, rendered in by the
+template's Jinja extension.
+"""
 
 import json
+import secrets
+import shutil
 import sys
 from pathlib import Path
 
-sys.path.insert(0, "{{ cookiecutter._repo_dir }}/hooks")
+PLAN = json.loads(r"""{{ cookiecutter | prune_plan | tojson }}""")
+SECRET_PLACEHOLDER = "change-me"
 
-from rules import prune, write_dotenv  # noqa: E402
 
-ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
-PROJECT_DIR = Path.cwd()
+def prune(project: Path) -> None:
+    missing = [path for path in PLAN["manifest"] if not (project / path).exists()]
+    if missing:
+        sys.exit(
+            f"ERROR: the pruning manifest names paths the template does not have: {missing}; "
+            "fix MANIFEST in hooks/rules.py"
+        )
+    for path in PLAN["prune"]:
+        target = project / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
 
-try:
-    prune(PROJECT_DIR, ANSWERS)
-    write_dotenv(PROJECT_DIR)
-except (FileNotFoundError, ValueError) as exc:
-    print(f"ERROR: {exc}", file=sys.stderr)
-    sys.exit(1)
+
+def write_dotenv(project: Path) -> None:
+    """`.env` is `.env.example` with a fresh random value for every `change-me` secret."""
+    lines = []
+    for line in (project / ".env.example").read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#") and value == SECRET_PLACEHOLDER:
+            line = f"{name}={secrets.token_hex(32)}"
+        lines.append(line)
+    dotenv = project / ".env"
+    dotenv.write_text("\n".join(lines) + "\n")
+    dotenv.chmod(0o600)
+
+
+prune(Path.cwd())
+write_dotenv(Path.cwd())

@@ -1,16 +1,13 @@
-"""Refuse bad answers before anything is written: one line naming the option and the fix."""
+"""Refuse bad answers before anything is written: one line naming the option and the fix.
+
+The verdict comes from hooks/rules.py, rendered in by the template's Jinja extension.
+"""
 
 import json
 import sys
 
-sys.path.insert(0, "{{ cookiecutter._repo_dir }}/hooks")
+ERRORS = json.loads(r"""{{ cookiecutter | validation_errors | tojson }}""")
 
-from rules import validate  # noqa: E402
-
-ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
-
-errors = validate(ANSWERS)
-if errors:
-    for message in errors:
-        print(f"ERROR: {message}", file=sys.stderr)
-    sys.exit(1)
+for message in ERRORS:
+    print(f"ERROR: {message}", file=sys.stderr)
+sys.exit(1 if ERRORS else 0)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import keyword
 import re
-import shutil
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 OPTIONS: dict[str, Any] = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())
 
-CHOICE_OPTIONS = {k: v for k, v in OPTIONS.items() if isinstance(v, list)}
+CHOICE_OPTIONS = {k: v for k, v in OPTIONS.items() if isinstance(v, list) and not k.startswith("_")}
 BOOLEAN_OPTIONS = sorted(k for k, v in OPTIONS.items() if isinstance(v, bool))
 DEFAULTS: dict[str, Any] = {
     k: (v[0] if isinstance(v, list) else v) for k, v in OPTIONS.items() if not k.startswith("_")
@@ -148,9 +147,7 @@ def validate(answers: Mapping[str, Any]) -> list[str]:
         return errors
     for option, choices in CHOICE_OPTIONS.items():
         if answers[option] not in choices:
-            errors.append(
-                f"{option}={answers[option]!r} is not a choice; use one of: {', '.join(choices)}"
-            )
+            errors.append(f"{option}={answers[option]!r} is not a choice; use one of: {', '.join(choices)}")
     for option in BOOLEAN_OPTIONS:
         if not isinstance(answers[option], bool):
             errors.append(f"{option}={answers[option]!r} is not a yes/no answer; use true or false")
@@ -220,6 +217,11 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
 }
 
 
+def manifest_paths(answers: Mapping[str, Any]) -> list[str]:
+    """Every manifest path, with {package} filled in."""
+    return [path.format(package=answers["package_name"]) for path in MANIFEST]
+
+
 def paths_to_prune(answers: Mapping[str, Any]) -> list[str]:
     """The manifest paths that the answers do not keep, with {package} filled in."""
     on = features(answers)
@@ -229,43 +231,3 @@ def paths_to_prune(answers: Mapping[str, Any]) -> list[str]:
         if not all(name in on for name in needed):
             pruned.append(path.format(package=answers["package_name"]))
     return pruned
-
-
-def prune(project_dir: Path, answers: Mapping[str, Any]) -> list[str]:
-    """Delete what the answers did not choose. Raises if the manifest names a missing path."""
-    missing = [
-        path.format(package=answers["package_name"])
-        for path in MANIFEST
-        if not (project_dir / path.format(package=answers["package_name"])).exists()
-    ]
-    if missing:
-        raise FileNotFoundError(
-            f"the pruning manifest names paths that the template does not have: {missing}; "
-            "fix MANIFEST in hooks/rules.py"
-        )
-    pruned = paths_to_prune(answers)
-    for path in pruned:
-        target = project_dir / path
-        if target.is_dir():
-            shutil.rmtree(target)
-        else:
-            target.unlink()
-    return pruned
-
-
-SECRET_PLACEHOLDER = "change-me"
-
-
-def write_dotenv(project_dir: Path) -> None:
-    """Write `.env` from `.env.example`, with a fresh random value for every `change-me` secret."""
-    import secrets
-
-    lines = []
-    for line in (project_dir / ".env.example").read_text().splitlines():
-        name, sep, value = line.partition("=")
-        if sep and not line.lstrip().startswith("#") and value == SECRET_PLACEHOLDER:
-            line = f"{name}={secrets.token_hex(32)}"
-        lines.append(line)
-    dotenv = project_dir / ".env"
-    dotenv.write_text("\n".join(lines) + "\n")
-    dotenv.chmod(0o600)

@@ -1,0 +1,98 @@
+"""Fixtures for the template's tests: baked variants (pytest-cookies) and real servers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import summary
+from harness.baking import Baked, rules, variant_id
+from harness.services import Postgres, Redis
+
+BakeFn = Callable[..., Baked]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Only the controlling process owns the summary file; xdist workers inherit the variable.
+    if not hasattr(config, "workerinput") and summary.SUMMARY_ENV not in os.environ:
+        fd, path = tempfile.mkstemp(prefix="template-summary-", suffix=".jsonl")
+        os.close(fd)
+        os.environ[summary.SUMMARY_ENV] = path
+        config.stash[_summary_key] = (Path(path), time.monotonic())
+
+
+_summary_key = pytest.StashKey[tuple[Path, float]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if _summary_key not in config.stash:
+        return
+    path, started = config.stash[_summary_key]
+    rows = summary.read(path)
+    path.unlink(missing_ok=True)
+    if rows:
+        terminalreporter.section("variant summary")
+        for line in summary.table(rows):
+            terminalreporter.write_line(line)
+    terminalreporter.write_line(f"wall time: {time.monotonic() - started:.1f} s")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_tempdir() -> Iterator[Path]:
+    """cookiecutter leaks two rendered hook files (tmp*.py) per bake into the temp dir: keep them
+    in a private one and remove it at the end, so the machine is left clean."""
+    path = Path(tempfile.mkdtemp(prefix="template-tests-"))
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(path)
+    yield path
+    tempfile.tempdir = previous
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def bake(cookies_session: Any, private_tempdir: Path) -> BakeFn:
+    """`bake(**overrides)` bakes a variant once per session and returns it; failures raise."""
+    cache: dict[str, Baked] = {}
+
+    def _bake(**overrides: Any) -> Baked:
+        key = variant_id(overrides)
+        if key not in cache:
+            with summary.timed(key, "bake"):
+                result = cookies_session.bake(extra_context=overrides)
+                if result.exception is not None:
+                    raise AssertionError(f"bake of {key} failed: {result.exception!r}")
+                assert result.exit_code == 0, f"bake of {key} exited {result.exit_code}"
+            answers = {**rules.DEFAULTS, **result.context}
+            cache[key] = Baked(path=Path(result.project_path), answers=answers)
+        return cache[key]
+
+    return _bake
+
+
+@dataclass
+class Services:
+    postgres: Postgres
+    redis: Redis
+
+    def env_for(self, name: str) -> dict[str, str]:
+        """DATABASE_URL (a fresh database) and REDIS_URL (a fresh numbered db) for one variant."""
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        safe = "".join(ch if ch.isalnum() else "_" for ch in f"{name}_{worker}")[:40].lower()
+        return {
+            "DATABASE_URL": self.postgres.create_database(f"v_{safe}"),
+            "REDIS_URL": self.redis.url(),
+        }
+
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[Services]:
+    """Real PostgreSQL and Redis for this test process, stopped at the end of the session."""
+    with Postgres.start() as postgres, Redis.start() as redis_server:
+        yield Services(postgres=postgres, redis=redis_server)

@@ -1,0 +1,82 @@
+"""Bake variants once per session and run commands inside them with clear failure output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(TEMPLATE_ROOT))
+
+from hooks import rules  # noqa: E402  (the template's one rule set, imported by path)
+
+__all__ = ["TEMPLATE_ROOT", "Baked", "CommandFailed", "rules", "run", "variant_id"]
+
+
+class CommandFailed(AssertionError):
+    """A command in a bake exited non-zero; the message carries its output."""
+
+
+@dataclass(frozen=True)
+class Baked:
+    """A baked project: where it is and the full answers it was baked with."""
+
+    path: Path
+    answers: Mapping[str, Any]
+
+    @property
+    def package(self) -> str:
+        return str(self.answers["package_name"])
+
+    @property
+    def features(self) -> frozenset[str]:
+        return rules.features(self.answers)
+
+
+def variant_id(overrides: Mapping[str, Any]) -> str:
+    """A readable id: `default`, or the overrides as key=value joined by commas."""
+    if not overrides:
+        return "default"
+    return ",".join(f"{k}={str(v).lower()}" for k, v in sorted(overrides.items()))
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for commands in a bake: no leaked virtualenv, no Python downloads."""
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    env.setdefault("UV_LINK_MODE", "copy")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run(
+    args: list[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; on failure raise with the command, exit code and the tail of its output."""
+    started = time.monotonic()
+    proc = subprocess.run(
+        args,
+        cwd=cwd,
+        env=clean_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        output = (proc.stdout + "\n" + proc.stderr).strip()
+        raise CommandFailed(
+            f"`{' '.join(args)}` in {cwd} exited {proc.returncode} after "
+            f"{time.monotonic() - started:.1f} s:\n{output[-6000:]}"
+        )
+    return proc

@@ -1,0 +1,83 @@
+"""The default bake: complete, clean, pruned as the rules say, with fresh local secrets."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+from collections.abc import Callable
+
+import pytest
+from harness import checks
+from harness.baking import Baked, rules, run
+
+BakeFn = Callable[..., Baked]
+
+
+@pytest.fixture(scope="module")
+def default(bake: BakeFn) -> Baked:
+    return bake()
+
+
+def test_default_bake_has_the_designed_layout(default: Baked) -> None:
+    pkg = default.path / "src" / default.package
+    for relative in ("main.py", "core/config.py", "core/db.py", "core/logging.py", "core/security.py",
+                     "core/errors.py", "core/health.py", "auth/router.py", "users/router.py",
+                     "items/router.py", "cli.py"):  # fmt: skip
+        assert (pkg / relative).is_file(), f"missing src/{default.package}/{relative}"
+    project_files = ["migrations/env.py", "alembic.ini", "Makefile", "pyproject.toml", "README.md"]
+    project_files += [".env.example", ".gitignore", ".pre-commit-config.yaml", "tests/conftest.py"]
+    for relative in project_files:
+        assert (default.path / relative).is_file(), f"missing {relative}"
+    assert list((default.path / "migrations" / "versions").glob("*.py")), "no initial revision"
+
+
+def test_no_template_syntax_is_left(default: Baked) -> None:
+    assert checks.leftover_jinja(default.path) == []
+
+
+def test_data_files_parse(default: Baked) -> None:
+    assert checks.unparseable_data_files(default.path) == []
+
+
+def test_ruff_check_and_format(default: Baked) -> None:
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff is a dev dependency of the template"
+    run([ruff, "check", "--no-cache", "."], cwd=default.path)
+    run([ruff, "format", "--check", "--no-cache", "."], cwd=default.path)
+
+
+def test_paths_of_unchosen_options_are_absent_and_chosen_ones_present(default: Baked) -> None:
+    pruned = set(rules.paths_to_prune(default.answers))
+    for path in rules.manifest_paths(default.answers):
+        assert (default.path / path).exists() is (path not in pruned), path
+
+
+def test_makefile_has_the_contract_targets(default: Baked) -> None:
+    makefile = (default.path / "Makefile").read_text()
+    for target in ("install", "migrate", "test", "lint", "format", "api", "shell"):
+        assert f"\n{target}:" in f"\n{makefile}", f"Makefile lacks `{target}`"
+
+
+def test_env_has_fresh_secrets_and_is_ignored(default: Baked, bake: BakeFn) -> None:
+    env_file = default.path / ".env"
+    example = checks.dotenv(default.path / ".env.example")
+    env = checks.dotenv(env_file)
+    assert set(env) == set(example), ".env and .env.example must list the same variables"
+    secrets = [key for key, value in example.items() if value == "change-me"]
+    assert "SECRET_KEY" in secrets
+    for key in secrets:
+        assert env[key] != "change-me" and len(env[key]) >= 64, f"{key} was not generated"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert ".env" in (default.path / ".gitignore").read_text().split()
+    other = bake(project_name="Other Service")
+    assert checks.dotenv(other.path / ".env")["SECRET_KEY"] != env["SECRET_KEY"], "secrets must be fresh"
+
+
+def test_answers_render_into_the_project(bake: BakeFn) -> None:
+    baked = bake(project_name="Billing API", version="2.0.0rc1", author_email="team@billing.io")
+    assert baked.path.name == "billing-api"
+    pyproject = (baked.path / "pyproject.toml").read_text()
+    assert 'name = "billing-api"' in pyproject
+    assert 'version = "2.0.0rc1"' in pyproject
+    assert "team@billing.io" in pyproject
+    assert (baked.path / "src" / "billing_api" / "main.py").is_file()
