@@ -214,6 +214,9 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_users.py": "auth",
     "tests/test_cli.py": "auth",
     "tests/test_items.py": "items",
+    "src/{package}/core/redis.py": "redis",
+    "src/{package}/core/rate_limit.py": "cache",
+    "tests/test_rate_limit.py": "cache",
 }
 
 
