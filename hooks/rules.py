@@ -214,9 +214,36 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_users.py": "auth",
     "tests/test_cli.py": "auth",
     "tests/test_items.py": "items",
+    # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
+    # while it still exists.
+    "deploy/k8s/base/migrate-job.yaml": "db",
+    "deploy/k8s/base/worker.yaml": "celery",
+    "deploy/k8s/base/hpa-worker.yaml": "celery",
+    "deploy/k8s/base/beat.yaml": "beat",
+    "deploy/k8s": "kubernetes",
+    "scripts/k8s-secret.sh": "kubernetes",
+    "deploy/traefik": "traefik",
+    "deploy/nginx": "nginx",
+    "deploy/fluent-bit": "fluent_bit",
+    "Procfile": "heroku",
+    "app.json": "heroku",
+    # The Heroku Python buildpack reads the version from here when the project uses uv.
+    ".python-version": "heroku",
+    "render.yaml": "render",
+    ".github": "github",
+    ".gitlab-ci.yml": "gitlab",
     "src/{package}/core/redis.py": "redis",
     "src/{package}/core/rate_limit.py": "cache",
     "tests/test_rate_limit.py": "cache",
+    # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
+    "src/{package}/worker/schedule.py": "beat",
+    "src/{package}/worker/housekeeping.py": ("beat", "auth"),
+    "src/{package}/worker": "celery",
+    "src/{package}/jobs": "jobs",
+    "tests/test_worker.py": "celery",
+    "tests/test_housekeeping.py": ("beat", "auth"),
+    "tests/test_jobs.py": "jobs",
+    "tests/test_jobs_worker.py": "jobs",
 }
 
 
@@ -234,3 +261,18 @@ def paths_to_prune(answers: Mapping[str, Any]) -> list[str]:
         if not all(name in on for name in needed):
             pruned.append(path.format(package=answers["package_name"]))
     return pruned
+
+
+# Import and distribution names each feature owns: with the feature off, none may remain in the
+# bake's Python imports or pyproject dependencies.
+OWNED_IMPORTS: dict[str, tuple[str, ...]] = {
+    "db": ("sqlalchemy", "alembic"),
+    "postgresql": ("asyncpg",),
+    "sqlite": ("aiosqlite",),
+    "auth": ("jwt", "pwdlib"),
+    "celery": ("celery", "kombu"),
+    "flower": ("flower",),
+    "redis": ("redis",),
+    "sentry": ("sentry_sdk",),
+    "prometheus": ("prometheus_client", "prometheus_fastapi_instrumentator"),
+}

@@ -1,0 +1,136 @@
+"""Initial schema.
+
+Revision ID: 0001
+Revises:
+Create Date: 2025-01-01 00:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+{%- if 'auth' in cookiecutter | features %}
+    op.create_table(
+        "users",
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("hashed_password", sa.String(length=255), nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
+        sa.Column("is_superuser", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+    )
+    op.create_table(
+        "refresh_tokens",
+        sa.Column("jti", sa.Uuid(), nullable=False),
+        sa.Column("family_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("replaced_by", sa.Uuid(), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_refresh_tokens_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("jti", name=op.f("pk_refresh_tokens")),
+    )
+    op.create_index(
+        op.f("ix_refresh_tokens_family_id"), "refresh_tokens", ["family_id"], unique=False
+    )
+    op.create_index(op.f("ix_refresh_tokens_user_id"), "refresh_tokens", ["user_id"], unique=False)
+{%- endif %}
+{%- if 'items' in cookiecutter | features %}
+    op.create_table(
+        "items",
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_items_owner_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
+    )
+    op.create_index(op.f("ix_items_owner_id"), "items", ["owner_id"], unique=False)
+{%- endif %}
+{%- if 'jobs' in cookiecutter | features %}
+    op.create_table(
+        "jobs",
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("type", sa.String(length=50), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=255), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.CheckConstraint(
+            "state IN ('queued', 'running', 'succeeded', 'failed')",
+            name=op.f("ck_jobs_state_is_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_jobs_owner_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        sa.UniqueConstraint("owner_id", "idempotency_key", name=op.f("uq_jobs_owner_id")),
+    )
+    op.create_index(op.f("ix_jobs_owner_id"), "jobs", ["owner_id"], unique=False)
+{%- endif %}
+{%- if 'auth' not in cookiecutter | features and 'items' not in cookiecutter | features %}
+    pass
+{%- endif %}
+
+
+def downgrade() -> None:
+{%- if 'jobs' in cookiecutter | features %}
+    op.drop_index(op.f("ix_jobs_owner_id"), table_name="jobs")
+    op.drop_table("jobs")
+{%- endif %}
+{%- if 'items' in cookiecutter | features %}
+    op.drop_index(op.f("ix_items_owner_id"), table_name="items")
+    op.drop_table("items")
+{%- endif %}
+{%- if 'auth' in cookiecutter | features %}
+    op.drop_index(op.f("ix_refresh_tokens_user_id"), table_name="refresh_tokens")
+    op.drop_index(op.f("ix_refresh_tokens_family_id"), table_name="refresh_tokens")
+    op.drop_table("refresh_tokens")
+    op.drop_table("users")
+{%- endif %}
+{%- if 'auth' not in cookiecutter | features and 'items' not in cookiecutter | features %}
+    pass
+{%- endif %}

@@ -1,0 +1,1 @@
+"""Authentication: sign-up, login, refresh-token rotation, logout, the current-user dependency."""

@@ -1,0 +1,82 @@
+"""Typed dependencies: `CurrentUser`, `CurrentSuperuser`{% if 'cache' in cookiecutter | features %} and the login rate limit{% endif %}."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends{% if 'cache' in cookiecutter | features %}, Request{% endif %}
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+
+from {{ cookiecutter.package_name }}.auth.exceptions import InactiveUser, InvalidToken, NotSuperuser
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
+from {{ cookiecutter.package_name }}.core.db import SessionDep
+{%- if 'cache' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.errors import RateLimitedError, UnauthorizedError
+from {{ cookiecutter.package_name }}.core.rate_limit import FixedWindowRateLimiter
+from {{ cookiecutter.package_name }}.core.redis import RedisDep
+{%- else %}
+from {{ cookiecutter.package_name }}.core.errors import UnauthorizedError
+{%- endif %}
+from {{ cookiecutter.package_name }}.core.security import InvalidTokenError, decode_token
+from {{ cookiecutter.package_name }}.users.models import User
+
+# Relative, so Swagger UI's "Authorize" also works behind ROOT_PATH.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="api/v1/auth/login", auto_error=False)
+
+LoginForm = Annotated[OAuth2PasswordRequestForm, Depends()]
+
+
+async def get_current_user(
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> User:
+    """The active user named by a valid access token; 401 or 403 otherwise."""
+    if not token:
+        raise UnauthorizedError
+    try:
+        claims = decode_token(token, "access", secret_key=settings.secret_key)
+        user_id = uuid.UUID(claims.sub)
+    except (InvalidTokenError, ValueError) as exc:
+        raise InvalidToken from exc
+    user = await session.get(User, user_id)
+    if user is None:
+        raise InvalidToken
+    if not user.is_active:
+        raise InactiveUser
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_current_active_superuser(user: CurrentUser) -> User:
+    """The current user, if an administrator; 403 otherwise."""
+    if not user.is_superuser:
+        raise NotSuperuser
+    return user
+
+
+CurrentSuperuser = Annotated[User, Depends(get_current_active_superuser)]
+{%- if 'cache' in cookiecutter | features %}
+
+
+async def enforce_login_rate_limit(
+    request: Request, form: LoginForm, redis: RedisDep, settings: SettingsDep
+) -> None:
+    """At most LOGIN_RATE_LIMIT attempts per window for one client IP and username.
+
+    Fails open (allows, logs a warning) when Redis is down: see `core/rate_limit.py`.
+    """
+    limiter = FixedWindowRateLimiter(
+        redis,
+        prefix=f"{settings.redis_key_prefix}ratelimit:login:",
+        limit=settings.login_rate_limit,
+        window_seconds=settings.login_rate_limit_window_seconds,
+    )
+    client_ip = request.client.host if request.client else "unknown"
+    result = await limiter.hit(client_ip, form.username.lower())
+    if not result.allowed:
+        raise RateLimitedError(result.retry_after)
+{%- endif %}

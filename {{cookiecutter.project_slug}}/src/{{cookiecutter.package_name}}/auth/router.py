@@ -1,0 +1,60 @@
+"""`/api/v1/auth`: sign-up, login, refresh, logout. Thin: the logic lives in `service.py`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, {% if 'cache' in cookiecutter | features %}Depends, {% endif %}status
+
+from {{ cookiecutter.package_name }}.auth import service
+from {{ cookiecutter.package_name }}.auth.dependencies import LoginForm{% if 'cache' in cookiecutter | features %}, enforce_login_rate_limit{% endif %}
+from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, TokenPair
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
+from {{ cookiecutter.package_name }}.core.db import SessionDep
+from {{ cookiecutter.package_name }}.core.errors import error_responses
+from {{ cookiecutter.package_name }}.users import service as users_service
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserRead
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=error_responses(409, 422, 503),
+)
+async def signup(body: UserCreate, session: SessionDep) -> UserRead:
+    """Create an account."""
+    user = await users_service.create_user(session, email=body.email, password=body.password)
+    return UserRead.model_validate(user)
+
+
+@router.post(
+    "/login",
+    response_model=TokenPair,
+{%- if 'cache' in cookiecutter | features %}
+    dependencies=[Depends(enforce_login_rate_limit)],
+    responses=error_responses(401, 403, 422, 429, 503),
+{%- else %}
+    responses=error_responses(401, 403, 422, 503),
+{%- endif %}
+)
+async def login(form: LoginForm, session: SessionDep, settings: SettingsDep) -> TokenPair:
+    """Exchange email (as `username`) and password for an access and a refresh token."""
+    user = await service.authenticate(session, form.username, form.password)
+    return await service.login(session, user, settings)
+
+
+@router.post("/refresh", response_model=TokenPair, responses=error_responses(401, 422, 503))
+async def refresh(body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
+    """Rotate a refresh token: the old one is revoked, a new pair is issued."""
+    return await service.rotate(session, body.refresh_token, settings)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 422, 503),
+)
+async def logout(body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> None:
+    """Revoke the session that the refresh token belongs to."""
+    await service.logout(session, body.refresh_token, settings)

@@ -1,0 +1,1 @@
+"""Shared infrastructure: settings, database, logging, security, errors, middleware, health."""

@@ -1,0 +1,147 @@
+"""ASGI middleware: request id + access log + last-resort 500, and security headers.
+
+Both are plain ASGI (not `BaseHTTPMiddleware`): no extra task per request, and contextvars bound
+here are visible to the route, its dependencies and every log line they write.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import structlog
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from {{ cookiecutter.package_name }}.core.errors import internal_error_response
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Accept a caller's id only if it is short and made of safe characters: it ends up in logs.
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+access_logger = structlog.get_logger("{{ cookiecutter.package_name }}.access")
+error_logger = structlog.get_logger("{{ cookiecutter.package_name }}.errors")
+
+
+def choose_request_id(incoming: str | None) -> str:
+    """The caller's `X-Request-ID` when it is safe, else a new random id."""
+    if incoming and _REQUEST_ID_RE.fullmatch(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+def route_template(scope: Scope) -> str | None:
+    """The matched route as a template (`/api/v1/items/{item_id}`), or None when nothing matched.
+
+    Built from the path and its parameters, because routers included in routers do not expose
+    their full path the same way in every FastAPI version.
+    """
+    if scope.get("route") is None and scope.get("endpoint") is None:
+        return None
+    by_value = {str(value): name for name, value in (scope.get("path_params") or {}).items()}
+    segments = [
+        "{" + by_value[segment] + "}" if segment in by_value else segment
+        for segment in scope["path"].split("/")
+    ]
+    return "/".join(segments)
+
+
+class RequestContextMiddleware:
+    """Binds a request id to the logging context, echoes it, and logs one line per request."""
+
+    def __init__(self, app: ASGIApp, *, show_error_detail: bool = False) -> None:
+        self.app = app
+        self.show_error_detail = show_error_detail
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        incoming = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = choose_request_id(incoming)
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        status_code = 500
+        response_started = False
+        started = time.perf_counter()
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status_code, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status_code = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        except Exception as exc:
+            error_logger.exception("unhandled_exception", exc_info=exc)
+            if response_started:
+                raise
+            response = internal_error_response(exc, show_detail=self.show_error_detail)
+            await response(scope, receive, send_with_request_id)
+        finally:
+            access_logger.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                route=route_template(scope),
+                status=status_code,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                client=scope["client"][0] if scope.get("client") else None,
+            )
+            structlog.contextvars.clear_contextvars()
+
+
+# Swagger UI and ReDoc load their scripts and styles from jsDelivr and run an inline bootstrap
+# script, so the documentation pages get their own, looser policy. Everything else is JSON.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+DOCS_CSP = (
+    "default-src 'self'; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' https://fonts.gstatic.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'"
+)
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+class SecurityHeadersMiddleware:
+    """nosniff, referrer policy, CSP and framing on every response; HSTS only in production."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"].removeprefix(scope.get("root_path", ""))
+        csp = DOCS_CSP if path in DOCS_PATHS else API_CSP
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Content-Security-Policy", csp)
+                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+                if self.hsts:
+                    headers.setdefault(
+                        "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
+                    )
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

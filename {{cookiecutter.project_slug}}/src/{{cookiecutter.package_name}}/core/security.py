@@ -1,0 +1,102 @@
+"""JSON Web Tokens (PyJWT, HS256) and password hashing (pwdlib, argon2)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Literal
+
+import jwt
+from pwdlib import PasswordHash
+
+JWT_ALGORITHM = "HS256"
+TokenType = Literal["access", "refresh"]
+
+password_hash = PasswordHash.recommended()
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash of `password`."""
+    return password_hash.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    """True when `password` matches `hashed`."""
+    return password_hash.verify(password, hashed)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return password_hash.hash("not-a-real-password")
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the time of one verification, so unknown emails answer as slowly as wrong passwords."""
+    password_hash.verify(password, _dummy_hash())
+
+
+class InvalidTokenError(Exception):
+    """The token is malformed, expired, wrongly signed or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """The claims this service puts in every token."""
+
+    sub: str
+    type: TokenType
+    jti: uuid.UUID
+    iat: datetime
+    exp: datetime
+
+
+def create_token(
+    subject: str,
+    token_type: TokenType,
+    *,
+    secret_key: str,
+    expires_in: timedelta,
+    jti: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> tuple[str, TokenClaims]:
+    """Sign a token for `subject`; returns the encoded token and its claims."""
+    issued_at = now or datetime.now(UTC)
+    claims = TokenClaims(
+        sub=subject,
+        type=token_type,
+        jti=jti or uuid.uuid4(),
+        iat=issued_at,
+        exp=issued_at + expires_in,
+    )
+    payload = {
+        "sub": claims.sub,
+        "type": claims.type,
+        "jti": str(claims.jti),
+        "iat": claims.iat,
+        "exp": claims.exp,
+    }
+    return jwt.encode(payload, secret_key, algorithm=JWT_ALGORITHM), claims
+
+
+def decode_token(token: str, expected_type: TokenType, *, secret_key: str) -> TokenClaims:
+    """Verify signature, expiry and type; raise `InvalidTokenError` otherwise."""
+    try:
+        payload = jwt.decode(
+            token,
+            secret_key,
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["sub", "type", "jti", "iat", "exp"]},
+        )
+        if payload["type"] != expected_type:
+            raise InvalidTokenError(f"expected a {expected_type} token")
+        return TokenClaims(
+            sub=str(payload["sub"]),
+            type=expected_type,
+            jti=uuid.UUID(str(payload["jti"])),
+            iat=datetime.fromtimestamp(int(payload["iat"]), UTC),
+            exp=datetime.fromtimestamp(int(payload["exp"]), UTC),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise InvalidTokenError(str(exc)) from exc

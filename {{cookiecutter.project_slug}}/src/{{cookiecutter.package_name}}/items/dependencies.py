@@ -1,0 +1,21 @@
+"""Typed dependencies of the items domain."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.core.db import SessionDep
+from {{ cookiecutter.package_name }}.items.models import Item
+from {{ cookiecutter.package_name }}.items.service import get_owned_item
+
+
+async def get_item_for_owner(item_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Item:
+    """The item in the path, if the current user owns it; 404 otherwise."""
+    return await get_owned_item(session, user, item_id)
+
+
+OwnedItem = Annotated[Item, Depends(get_item_for_owner)]

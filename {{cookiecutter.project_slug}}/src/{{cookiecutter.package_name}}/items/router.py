@@ -1,0 +1,58 @@
+"""`/api/v1/items`: CRUD on the current user's items."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.core.db import SessionDep
+from {{ cookiecutter.package_name }}.core.errors import error_responses
+from {{ cookiecutter.package_name }}.core.pagination import Page, PageParamsDep
+from {{ cookiecutter.package_name }}.items import service
+from {{ cookiecutter.package_name }}.items.dependencies import OwnedItem
+from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemRead, ItemUpdate
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+ITEM_ERRORS = error_responses(401, 403, 404, 422, 503)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ItemRead,
+    responses=error_responses(401, 403, 422, 503),
+)
+async def create_item(body: ItemCreate, user: CurrentUser, session: SessionDep) -> ItemRead:
+    """Create an item owned by the current user."""
+    return ItemRead.model_validate(await service.create_item(session, user, body))
+
+
+@router.get("", response_model=Page[ItemRead], responses=error_responses(401, 403, 422, 503))
+async def list_items(user: CurrentUser, session: SessionDep, page: PageParamsDep) -> Page[ItemRead]:
+    """The current user's items, newest first."""
+    items, total = await service.list_items(session, user, page)
+    return Page[ItemRead](
+        items=[ItemRead.model_validate(i) for i in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/{item_id}", response_model=ItemRead, responses=ITEM_ERRORS)
+async def read_item(item: OwnedItem) -> ItemRead:
+    """One of the current user's items."""
+    return ItemRead.model_validate(item)
+
+
+@router.patch("/{item_id}", response_model=ItemRead, responses=ITEM_ERRORS)
+async def update_item(item: OwnedItem, body: ItemUpdate, session: SessionDep) -> ItemRead:
+    """Change one of the current user's items."""
+    return ItemRead.model_validate(await service.update_item(session, item, body))
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ITEM_ERRORS)
+async def delete_item(item: OwnedItem, session: SessionDep) -> None:
+    """Delete one of the current user's items."""
+    await service.delete_item(session, item)

@@ -1,0 +1,64 @@
+"""Items: create, list, read, update, delete, always scoped to the owner."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.core.pagination import PageParams
+from {{ cookiecutter.package_name }}.items.exceptions import ItemNotFound
+from {{ cookiecutter.package_name }}.items.models import Item
+from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemUpdate
+from {{ cookiecutter.package_name }}.users.models import User
+
+
+async def create_item(session: AsyncSession, owner: User, data: ItemCreate) -> Item:
+    """Create an item owned by `owner`."""
+    item = Item(owner_id=owner.id, **data.model_dump())
+    session.add(item)
+    await session.commit()
+    return item
+
+
+async def get_owned_item(session: AsyncSession, owner: User, item_id: uuid.UUID) -> Item:
+    """The item, if `owner` owns it. Someone else's item is "not found", not "forbidden"."""
+    item = await session.scalar(select(Item).where(Item.id == item_id, Item.owner_id == owner.id))
+    if item is None:
+        raise ItemNotFound
+    return item
+
+
+async def list_items(
+    session: AsyncSession, owner: User, page: PageParams
+) -> tuple[list[Item], int]:
+    """One page of the owner's items, newest first, and their total count."""
+    total = await session.scalar(
+        select(func.count()).select_from(Item).where(Item.owner_id == owner.id)
+    )
+    result = await session.scalars(
+        select(Item)
+        .where(Item.owner_id == owner.id)
+        .order_by(Item.created_at.desc(), Item.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return list(result), total or 0
+
+
+async def update_item(session: AsyncSession, item: Item, changes: ItemUpdate) -> Item:
+    """Apply the fields the client sent; a `null` title is ignored, a `null` description clears."""
+    data = changes.model_dump(exclude_unset=True)
+    if data.get("title") is None:
+        data.pop("title", None)
+    for field, value in data.items():
+        setattr(item, field, value)
+    await session.commit()
+    return item
+
+
+async def delete_item(session: AsyncSession, item: Item) -> None:
+    """Delete the item."""
+    await session.delete(item)
+    await session.commit()

@@ -1,0 +1,1 @@
+"""Users: accounts, self-service profile and admin management."""

@@ -1,0 +1,21 @@
+"""The `users` table."""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from {{ cookiecutter.package_name }}.core.db import Base, TimestampMixin, UUIDPrimaryKeyMixin
+
+EMAIL_MAX_LENGTH = 320
+
+
+class User(UUIDPrimaryKeyMixin, TimestampMixin, Base):
+    """An account. Emails are stored lower-cased, so uniqueness ignores case."""
+
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
+    hashed_password: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    is_superuser: Mapped[bool] = mapped_column(default=False, server_default="false")

@@ -1,0 +1,222 @@
+"""Fixtures: a real PostgreSQL test database, migrated once; each test in a rolled-back SAVEPOINT.
+
+The test database is TEST_DATABASE_URL, or DATABASE_URL's database with a `_test` suffix; it is
+created when missing. The app code commits normally: its session joins the test's outer
+transaction with `join_transaction_mode="create_savepoint"`, so every commit releases a SAVEPOINT
+and nothing survives the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from {{ cookiecutter.package_name }}.core.config import Settings, get_settings, normalise_database_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class TestEnvironment(BaseSettings):
+    """TEST_* variables, from the environment or `.env`."""
+
+    model_config = SettingsConfigDict(env_file=PROJECT_ROOT / ".env", extra="ignore")
+
+    test_database_url: str = ""
+{%- if 'redis' in cookiecutter | features %}
+    test_redis_url: str = ""
+{%- endif %}
+
+
+def _configure_test_environment() -> None:
+    # Runs at import, before anything reads the settings: the app under test must never see
+    # the development database.
+    env = TestEnvironment()
+    if env.test_database_url:
+        url = normalise_database_url(env.test_database_url)
+    else:
+        base = make_url(Settings().database_url)
+        url = base.set(database=f"{base.database}_test").render_as_string(hide_password=False)
+    os.environ["DATABASE_URL"] = url
+{%- if 'redis' in cookiecutter | features %}
+    if env.test_redis_url:
+        os.environ["REDIS_URL"] = env.test_redis_url
+{%- endif %}
+    os.environ["ENVIRONMENT"] = "test"
+    os.environ["DEBUG"] = "false"
+    # A strong key, whatever .env holds: PyJWT warns about short keys and warnings are errors.
+    os.environ["SECRET_KEY"] = secrets.token_hex(32)
+    get_settings.cache_clear()
+
+
+_configure_test_environment()
+
+from {{ cookiecutter.package_name }}.core.db import get_session  # noqa: E402
+{%- if 'auth' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.security import create_token, hash_password  # noqa: E402
+{%- endif %}
+from {{ cookiecutter.package_name }}.main import create_app  # noqa: E402
+{%- if 'auth' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.users.models import User  # noqa: E402
+{%- endif %}
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+async def _create_database_if_missing(url: str) -> None:
+    target = make_url(url)
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if not exists:
+                await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database() -> str:
+    """Create the test database if needed and run `alembic upgrade head` once per session."""
+    url = get_settings().database_url
+    asyncio.run(_create_database_if_missing(url))
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+    return url
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated_database: str) -> AsyncIterator[AsyncEngine]:
+    """One engine for the whole session, on the migrated test database."""
+    engine = create_async_engine(migrated_database)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session inside an outer transaction that is rolled back after the test."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+            autoflush=False,
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Test settings; a fresh Redis key prefix per test keeps rate-limit counters apart."""
+    return get_settings().model_copy(update={"redis_key_prefix": f"test-{uuid.uuid4().hex}:"})
+
+
+@pytest.fixture
+async def app(settings: Settings, session: AsyncSession) -> AsyncIterator[FastAPI]:
+    """The application, started (lifespan) and bound to the test session."""
+    application = create_app(settings)
+
+    async def test_session() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    application.dependency_overrides[get_session] = test_session
+    application.dependency_overrides[get_settings] = lambda: settings
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """An HTTP client that calls the app in-process."""
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+{%- if 'auth' in cookiecutter | features %}
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """The hash of `PASSWORD`, computed once: argon2 is slow on purpose."""
+    return hash_password(PASSWORD)
+
+
+async def _make_user(session: AsyncSession, password_hash: str, *, is_superuser: bool) -> User:
+    user = User(
+        email=f"user-{uuid.uuid4().hex[:12]}@example.com",
+        hashed_password=password_hash,
+        is_superuser=is_superuser,
+    )
+    session.add(user)
+    await session.commit()
+    return user
+
+
+@pytest.fixture
+async def user(session: AsyncSession, password_hash: str) -> User:
+    """A regular, active user whose password is `PASSWORD`."""
+    return await _make_user(session, password_hash, is_superuser=False)
+
+
+@pytest.fixture
+async def other_user(session: AsyncSession, password_hash: str) -> User:
+    """A second regular user."""
+    return await _make_user(session, password_hash, is_superuser=False)
+
+
+@pytest.fixture
+async def superuser(session: AsyncSession, password_hash: str) -> User:
+    """An administrator."""
+    return await _make_user(session, password_hash, is_superuser=True)
+
+
+def bearer(
+    user: User, settings: Settings, *, expires_in: timedelta | None = None
+) -> dict[str, str]:
+    """Authorization headers with a fresh access token for `user`."""
+    token, _ = create_token(
+        str(user.id),
+        "access",
+        secret_key=settings.secret_key,
+        expires_in=expires_in or timedelta(minutes=5),
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def user_headers(user: User, settings: Settings) -> dict[str, str]:
+    return bearer(user, settings)
+
+
+@pytest.fixture
+def other_user_headers(other_user: User, settings: Settings) -> dict[str, str]:
+    return bearer(other_user, settings)
+
+
+@pytest.fixture
+def superuser_headers(superuser: User, settings: Settings) -> dict[str, str]:
+    return bearer(superuser, settings)
+{%- endif %}

@@ -1,0 +1,230 @@
+"""Sign-up, login, token rotation with reuse detection, logout, and token validation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from httpx import AsyncClient, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.auth.models import RefreshToken
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.security import create_token
+from {{ cookiecutter.package_name }}.users.models import User
+from tests.conftest import PASSWORD, bearer
+
+
+async def login(client: AsyncClient, email: str, password: str = PASSWORD) -> Response:
+    return await client.post("/api/v1/auth/login", data={"username": email, "password": password})
+
+
+async def test_signup_creates_user_without_exposing_password(client: AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/signup", json={"email": "New.Person@Example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "new.person@example.com"
+    assert body["is_superuser"] is False
+    assert body["is_active"] is True
+    assert "password" not in body
+    assert "hashed_password" not in body
+    uuid.UUID(body["id"])
+
+
+async def test_signup_duplicate_email_is_409(client: AsyncClient, user: User) -> None:
+    response = await client.post(
+        "/api/v1/auth/signup", json={"email": user.email.upper(), "password": PASSWORD}
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "email_already_registered"
+
+
+async def test_signup_rejects_short_password_and_bad_email(client: AsyncClient) -> None:
+    short = await client.post(
+        "/api/v1/auth/signup", json={"email": "a@example.com", "password": "short"}
+    )
+    assert short.status_code == 422
+    assert short.json()["error"]["details"][0]["loc"] == ["body", "password"]
+    bad_email = await client.post(
+        "/api/v1/auth/signup", json={"email": "not-an-email", "password": PASSWORD}
+    )
+    assert bad_email.status_code == 422
+    assert bad_email.json()["error"]["details"][0]["loc"] == ["body", "email"]
+
+
+async def test_login_returns_token_pair_with_expected_claims(
+    client: AsyncClient, user: User, settings: Settings
+) -> None:
+    response = await login(client, user.email)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    for name, kind in (("access_token", "access"), ("refresh_token", "refresh")):
+        claims = jwt.decode(body[name], settings.secret_key, algorithms=["HS256"])
+        assert claims["sub"] == str(user.id)
+        assert claims["type"] == kind
+        assert {"jti", "iat", "exp"} <= claims.keys()
+    me = await client.get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
+    assert me.status_code == 200
+    assert me.json()["email"] == user.email
+
+
+async def test_login_wrong_password_and_unknown_email_are_401(
+    client: AsyncClient, user: User
+) -> None:
+    wrong = await login(client, user.email, "wrong-password")
+    unknown = await login(client, "nobody@example.com")
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_credentials"
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_login_inactive_user_is_403(
+    client: AsyncClient, user: User, session: AsyncSession
+) -> None:
+    user.is_active = False
+    await session.commit()
+    response = await login(client, user.email)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "inactive_user"
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_family(
+    client: AsyncClient, user: User, session: AsyncSession
+) -> None:
+    first = (await login(client, user.email)).json()["refresh_token"]
+
+    rotated = await client.post("/api/v1/auth/refresh", json={"refresh_token": first})
+    assert rotated.status_code == 200
+    second = rotated.json()["refresh_token"]
+    assert second != first
+
+    # The first token was rotated: presenting it again is reuse, which kills the family.
+    reused = await client.post("/api/v1/auth/refresh", json={"refresh_token": first})
+    assert reused.status_code == 401
+    assert reused.json()["error"]["code"] == "refresh_token_reused"
+
+    after = await client.post("/api/v1/auth/refresh", json={"refresh_token": second})
+    assert after.status_code == 401
+
+    query = select(RefreshToken).where(RefreshToken.user_id == user.id)
+    rows = (await session.scalars(query)).all()
+    assert len(rows) == 2
+    assert len({row.family_id for row in rows}) == 1
+    assert all(row.revoked_at is not None for row in rows)
+
+
+async def test_logout_revokes_the_refresh_token(client: AsyncClient, user: User) -> None:
+    refresh = (await login(client, user.email)).json()["refresh_token"]
+    response = await client.post("/api/v1/auth/logout", json={"refresh_token": refresh})
+    assert response.status_code == 204
+    assert response.content == b""
+    again = await client.post("/api/v1/auth/refresh", json={"refresh_token": refresh})
+    assert again.status_code == 401
+
+
+async def test_refresh_rejects_access_token_and_garbage(
+    client: AsyncClient, user: User, settings: Settings
+) -> None:
+    access, _ = create_token(
+        str(user.id), "access", secret_key=settings.secret_key, expires_in=timedelta(minutes=5)
+    )
+    for token in (access, "not-a-jwt"):
+        response = await client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_token"
+
+
+async def test_refresh_token_unknown_to_the_database_is_401(
+    client: AsyncClient, user: User, settings: Settings
+) -> None:
+    refresh, _ = create_token(
+        str(user.id), "refresh", secret_key=settings.secret_key, expires_in=timedelta(days=1)
+    )
+    response = await client.post("/api/v1/auth/refresh", json={"refresh_token": refresh})
+    assert response.status_code == 401
+
+
+async def test_refresh_for_deactivated_user_is_401(
+    client: AsyncClient, user: User, session: AsyncSession
+) -> None:
+    refresh = (await login(client, user.email)).json()["refresh_token"]
+    user.is_active = False
+    await session.commit()
+    response = await client.post("/api/v1/auth/refresh", json={"refresh_token": refresh})
+    assert response.status_code == 401
+
+
+async def test_missing_token_is_401_with_challenge(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/users/me")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
+async def test_expired_access_token_is_401(
+    client: AsyncClient, user: User, settings: Settings
+) -> None:
+    token, _ = create_token(
+        str(user.id),
+        "access",
+        secret_key=settings.secret_key,
+        expires_in=timedelta(minutes=5),
+        now=datetime.now(UTC) - timedelta(hours=1),
+    )
+    response = await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_token"
+
+
+async def test_refresh_token_is_not_an_access_token(
+    client: AsyncClient, user: User, settings: Settings
+) -> None:
+    token, _ = create_token(
+        str(user.id), "refresh", secret_key=settings.secret_key, expires_in=timedelta(days=1)
+    )
+    response = await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+async def test_tampered_and_foreign_tokens_are_401(
+    client: AsyncClient, user: User, settings: Settings
+) -> None:
+    header = bearer(user, settings)["Authorization"]
+    head, payload, signature = header.removeprefix("Bearer ").split(".")
+    tampered = f"{head}.{payload}.{signature[::-1]}"
+    foreign, _ = create_token(
+        str(user.id), "access", secret_key="x" * 40, expires_in=timedelta(minutes=5)
+    )
+    for token in (tampered, foreign):
+        response = await client.get(
+            "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 401
+
+
+async def test_token_of_deleted_or_inactive_user(
+    client: AsyncClient, user: User, session: AsyncSession, settings: Settings
+) -> None:
+    headers = bearer(user, settings)
+    user.is_active = False
+    await session.commit()
+    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 403
+    await session.delete(user)
+    await session.commit()
+    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 401
+
+
+async def test_token_with_non_uuid_subject_is_401(client: AsyncClient, settings: Settings) -> None:
+    token, _ = create_token(
+        "not-a-uuid", "access", secret_key=settings.secret_key, expires_in=timedelta(minutes=5)
+    )
+    response = await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401

@@ -1,0 +1,190 @@
+"""Every error answers the same JSON shape, with the request id, and never a stack trace."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+{%- if 'db' in cookiecutter | features %}
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+{%- endif %}
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.main import create_app
+
+
+def assert_error_shape(body: dict[str, object], code: str) -> None:
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert isinstance(error, dict)
+    assert set(error) == {"code", "message", "request_id", "details"}
+    assert error["code"] == code
+    assert error["message"]
+    assert error["request_id"]
+
+
+async def test_unknown_route_is_404_json(client: AsyncClient) -> None:
+    response = await client.get("/nope")
+    assert response.status_code == 404
+    assert_error_shape(response.json(), "not_found")
+    assert response.json()["error"]["request_id"] == response.headers["X-Request-ID"]
+
+
+async def test_wrong_method_is_405_json(client: AsyncClient) -> None:
+    response = await client.delete("/health/live")
+    assert response.status_code == 405
+    assert_error_shape(response.json(), "method_not_allowed")
+
+
+async def test_validation_error_is_422_with_details(client: AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/signup", json={"email": 3})
+    assert response.status_code == 422
+    body = response.json()
+    assert_error_shape(body, "validation_error")
+    locations = [detail["loc"] for detail in body["error"]["details"]]
+    assert ["body", "password"] in locations
+    assert all({"loc", "message", "type"} == set(d) for d in body["error"]["details"])
+
+
+async def test_malformed_json_is_422(client: AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/signup", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert_error_shape(response.json(), "validation_error")
+
+
+def failing_app(settings: Settings) -> FastAPI:
+    app = create_app(settings)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    @app.get("/socket")
+    async def socket() -> None:
+        raise ConnectionRefusedError("connect call failed")
+
+    @app.get("/timeout")
+    async def timeout() -> None:
+        raise TimeoutError
+{%- if 'db' in cookiecutter | features %}
+
+    @app.get("/db-down")
+    async def db_down() -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionError("gone"))
+
+    @app.get("/db-invalidated")
+    async def db_invalidated() -> None:
+        raise DBAPIError("SELECT 1", {}, Exception("reset"), connection_invalidated=True)
+
+    @app.get("/db-data")
+    async def db_data() -> None:
+        raise DataError("INSERT", {}, Exception("invalid byte sequence"))
+
+    @app.get("/db-bug")
+    async def db_bug() -> None:
+        raise IntegrityError("INSERT", {}, Exception("duplicate"))
+{%- endif %}
+
+    return app
+
+
+@pytest.fixture
+async def failing_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    app = failing_app(settings)
+    async with (
+        LifespanManager(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        yield client
+
+
+async def test_unhandled_exception_is_500_json_without_internals(
+    failing_client: AsyncClient,
+) -> None:
+    response = await failing_client.get("/boom", headers={"X-Request-ID": "trace-500"})
+    assert response.status_code == 500
+    body = response.json()
+    assert_error_shape(body, "internal_error")
+    assert body["error"]["request_id"] == "trace-500"
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_development_names_the_exception(settings: Settings) -> None:
+    app = failing_app(settings.model_copy(update={"environment": "development"}))
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.json()["error"]["message"] == "RuntimeError: secret internals"
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/socket",
+        "/timeout",
+{%- if 'db' in cookiecutter | features %}
+        "/db-down",
+        "/db-invalidated",
+{%- endif %}
+    ],
+)
+async def test_unreachable_dependency_is_503(failing_client: AsyncClient, path: str) -> None:
+    response = await failing_client.get(path)
+    assert response.status_code == 503
+    assert_error_shape(response.json(), "service_unavailable")
+{%- if 'db' in cookiecutter | features %}
+
+
+async def test_values_the_database_refuses_are_422(failing_client: AsyncClient) -> None:
+    response = await failing_client.get("/db-data")
+    assert response.status_code == 422
+    assert_error_shape(response.json(), "invalid_data")
+
+
+async def test_other_database_errors_are_500(failing_client: AsyncClient) -> None:
+    response = await failing_client.get("/db-bug")
+    assert response.status_code == 500
+    assert_error_shape(response.json(), "internal_error")
+{%- endif %}
+
+
+async def test_openapi_declares_the_error_model(client: AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    assert "ErrorResponse" in schema["components"]["schemas"]
+{%- if 'auth' in cookiecutter | features %}
+    login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    expected = {"200", "401", "403", "422", "503"}
+{%- if 'cache' in cookiecutter | features %}
+    expected.add("429")
+{%- endif %}
+    assert expected <= set(login)
+    ref = login["401"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/ErrorResponse")
+    assert login["422"]["content"]["application/json"]["schema"]["$ref"] == ref
+{%- endif %}
+
+
+async def test_405_lists_every_method_of_the_path(client: AsyncClient) -> None:
+    response = await client.request("PUT", "/health/live")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+{%- if 'items' in cookiecutter | features %}
+    response = await client.request("PUT", "/api/v1/items/0b7c2f4e-6f1b-4f7c-9a51-3c1a1d2b9e10")
+    assert response.headers["Allow"] == "DELETE, GET, PATCH"
+{%- endif %}
+
+
+async def test_undecodable_body_is_422(client: AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/signup", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert_error_shape(response.json(), "validation_error")

@@ -1,0 +1,106 @@
+"""Liveness, readiness with real dependencies, and readiness when they are down."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from starlette.datastructures import State
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.health import HealthChecks
+from {{ cookiecutter.package_name }}.main import create_app
+
+
+async def test_live(client: AsyncClient) -> None:
+    response = await client.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_when_every_dependency_answers(client: AsyncClient) -> None:
+    response = await client.get("/health/ready")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    expected = set()
+{%- if 'db' in cookiecutter | features %}
+    expected.add("database")
+{%- endif %}
+{%- if 'redis' in cookiecutter | features %}
+    expected.add("redis")
+{%- endif %}
+    assert expected <= set(body["checks"])
+    for check in body["checks"].values():
+        assert check["status"] == "ok"
+        assert check["latency_ms"] >= 0
+        assert check["error"] is None
+
+
+@pytest.fixture
+async def broken_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app pointed at a database and a Redis that refuse connections (port 1)."""
+    broken = settings.model_copy(
+        update={
+{%- if 'db' in cookiecutter | features %}
+            "database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere",
+{%- endif %}
+{%- if 'redis' in cookiecutter | features %}
+            "redis_url": "redis://127.0.0.1:1/0",
+{%- endif %}
+        }
+    )
+    app = create_app(broken)
+    async with LifespanManager(app):
+        yield app
+
+
+async def test_ready_is_503_when_dependencies_are_down(broken_app: FastAPI) -> None:
+    async with AsyncClient(transport=ASGITransport(app=broken_app), base_url="http://t") as client:
+        response = await asyncio.wait_for(client.get("/health/ready"), timeout=5)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "fail"
+    for name in broken_app.state.health_checks.names:
+        assert body["checks"][name]["status"] == "fail"
+        assert body["checks"][name]["error"]
+{%- if 'auth' in cookiecutter | features %}
+
+
+async def test_database_down_answers_503_json_not_500(broken_app: FastAPI) -> None:
+    async with AsyncClient(transport=ASGITransport(app=broken_app), base_url="http://t") as client:
+        response = await asyncio.wait_for(
+            client.post(
+                "/api/v1/auth/signup", json={"email": "a@example.com", "password": "long-enough"}
+            ),
+            timeout=10,
+        )
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+{%- endif %}
+
+
+async def test_registry_reports_timeouts_and_errors() -> None:
+    async def slow(_: State) -> None:
+        await asyncio.sleep(5)
+
+    async def broken(_: State) -> None:
+        raise RuntimeError("boom")
+
+    async def fine(_: State) -> None:
+        return None
+
+    checks = HealthChecks(timeout=0.05)
+    checks.register("slow", slow)
+    checks.register("broken", broken)
+    checks.register("fine", fine)
+    result = await checks.run(State())
+    assert result.status == "fail"
+    assert result.checks["slow"].error == "timed out after 0.05s"
+    assert result.checks["broken"].error == "RuntimeError: boom"
+    assert result.checks["fine"].status == "ok"
+    assert checks.names == ["slow", "broken", "fine"]
