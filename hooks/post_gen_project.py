@@ -25,8 +25,13 @@ def prune(project: Path) -> None:
         target = project / path
         if target.is_dir():
             shutil.rmtree(target)
-        else:
+        elif target.exists():  # absent only when a pruned folder above it went first
             target.unlink()
+        # A folder left empty by pruning (deploy/, scripts/) goes too.
+        for parent in target.parents:
+            if parent == project or not parent.is_dir() or any(parent.iterdir()):
+                break
+            parent.rmdir()
 
 
 def write_dotenv(project: Path) -> None:

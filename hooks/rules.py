@@ -216,10 +216,10 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_items.py": "items",
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
-    "deploy/k8s/base/migrate-job.yaml": "db",
-    "deploy/k8s/base/worker.yaml": "celery",
-    "deploy/k8s/base/hpa-worker.yaml": "celery",
-    "deploy/k8s/base/beat.yaml": "beat",
+    "deploy/k8s/base/migrate-job.yaml": ("kubernetes", "db"),
+    "deploy/k8s/base/worker.yaml": ("kubernetes", "celery"),
+    "deploy/k8s/base/hpa-worker.yaml": ("kubernetes", "celery"),
+    "deploy/k8s/base/beat.yaml": ("kubernetes", "beat"),
     "deploy/k8s": "kubernetes",
     "scripts/k8s-secret.sh": "kubernetes",
     "deploy/traefik": "traefik",
@@ -227,8 +227,6 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "deploy/fluent-bit": "fluent_bit",
     "Procfile": "heroku",
     "app.json": "heroku",
-    # The Heroku Python buildpack reads the version from here when the project uses uv.
-    ".python-version": "heroku",
     "render.yaml": "render",
     ".github": "github",
     ".gitlab-ci.yml": "gitlab",
