@@ -76,9 +76,17 @@ def test_cors_origins_accept_comma_separated_lists(monkeypatch: pytest.MonkeyPat
 {%- if 'celery' in cookiecutter | features %}
 
 
-def test_celery_broker_defaults_to_redis_url() -> None:
+{% if 'broker_redis' in cookiecutter | features -%}
+def test_celery_broker_defaults_to_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     settings = Settings(_env_file=None, redis_url="redis://cache:6379/3")
     assert settings.celery_broker_url == "redis://cache:6379/3"
+{% else -%}
+def test_celery_broker_defaults_to_local_rabbitmq(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.celery_broker_url == "amqp://guest:guest@localhost:5672//"
+{%- endif %}
     explicit = Settings(_env_file=None, celery_broker_url="amqp://guest@mq//")
     assert explicit.celery_broker_url == "amqp://guest@mq//"
 {%- endif %}

@@ -52,6 +52,9 @@ async def broken_app(settings: Settings) -> AsyncIterator[FastAPI]:
 {%- if 'redis' in cookiecutter | features %}
             "redis_url": "redis://127.0.0.1:1/0",
 {%- endif %}
+{%- if 'celery' in cookiecutter | features %}
+            "celery_broker_url": "{{ 'amqp://guest:guest@127.0.0.1:1//' if 'broker_rabbitmq' in cookiecutter | features else 'redis://127.0.0.1:1/0' }}",
+{%- endif %}
         }
     )
     app = create_app(broken)

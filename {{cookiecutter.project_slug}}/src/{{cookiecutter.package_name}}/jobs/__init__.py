@@ -1,0 +1,1 @@
+"""Jobs: background work a user asks for over HTTP and polls for. Enqueueing is idempotent."""

@@ -1,0 +1,32 @@
+"""Typed dependencies of the jobs domain."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.core.db import SessionDep
+from {{ cookiecutter.package_name }}.jobs.models import IDEMPOTENCY_KEY_MAX_LENGTH, Job
+from {{ cookiecutter.package_name }}.jobs.service import get_owned_job
+
+
+async def get_job_for_owner(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Job:
+    """The job in the path, if the current user owns it; 404 otherwise."""
+    return await get_owned_job(session, user, job_id)
+
+
+OwnedJob = Annotated[Job, Depends(get_job_for_owner)]
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        description="A client-chosen unique key (a UUID is a good choice). Retrying with the "
+        "same key and body returns the same job instead of creating another.",
+    ),
+]
