@@ -43,7 +43,10 @@ def rabbitmq() -> Iterator[str]:
     debian = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
     server = str(debian) if debian.exists() else shutil.which("rabbitmq-server")
     if server is None:
-        pytest.skip("RabbitMQ is not installed (apt-get install rabbitmq-server), and no TEST_RABBITMQ_URL")
+        reason = "RabbitMQ is not installed (apt-get install rabbitmq-server), and no TEST_RABBITMQ_URL"
+        if os.environ.get("CI"):  # .ci/run installs it: a skip there would hide a broken variant
+            pytest.fail(reason)
+        pytest.skip(reason)
     port, dist_port = free_port(), free_port()
     # Not under the session's private temp dir: that one is mode 700, closed to the rabbitmq user.
     root = Path(
