@@ -41,6 +41,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("variant summary")
         for line in summary.table(rows):
             terminalreporter.write_line(line)
+    if drills := summary.drill_lines(rows):
+        terminalreporter.section("drill summary")
+        for line in drills:
+            terminalreporter.write_line(line)
     terminalreporter.write_line(f"wall time: {time.monotonic() - started:.1f} s")
 
 

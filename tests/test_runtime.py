@@ -3,56 +3,20 @@ real PostgreSQL and Redis, and serves /health/ready under uvicorn."""
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-import subprocess
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import Services
 from harness import summary
-from harness.baking import Baked, clean_env, run, variant_id
-from harness.services import free_port
+from harness.baking import Baked, run, variant_id
+from harness.serving import serving
 
 BakeFn = Callable[..., Baked]
 
 RUNTIME_VARIANTS: list[dict[str, object]] = [{}]
-
-
-@contextlib.contextmanager
-def serving(baked: Baked, env: Mapping[str, str]) -> Iterator[str]:
-    """uvicorn on a free port, exactly as the contract says; yields the base URL."""
-    port = free_port()
-    log = baked.path / "uvicorn.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            ["uv", "run", "--no-sync", "uvicorn", f"{baked.package}.main:app", "--port", str(port)],
-            cwd=baked.path,
-            env=clean_env(env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"uvicorn exited:\n{log.read_text()[-4000:]}"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/health/live", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"uvicorn did not serve /health/live:\n{log.read_text()[-4000:]}")
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def runtime_env(services: Services, name: str) -> dict[str, str]:

@@ -12,11 +12,15 @@ from pathlib import Path
 SUMMARY_ENV = "TEMPLATE_SUMMARY_FILE"
 
 
-def record(variant: str, layer: str, seconds: float, result: str) -> None:
+def record(variant: str, layer: str, seconds: float, result: str, detail: str | None = None) -> None:
+    """Append one row; `detail` is the figure a drill reports (printed in the drill summary)."""
     path = os.environ.get(SUMMARY_ENV)
     if not path:
         return
-    line = json.dumps({"variant": variant, "layer": layer, "seconds": round(seconds, 1), "result": result})
+    row = {"variant": variant, "layer": layer, "seconds": round(seconds, 1), "result": result}
+    if detail is not None:
+        row["detail"] = detail
+    line = json.dumps(row)
     with open(path, "a") as fh:  # one short write per line; appends are atomic enough here
         fh.write(line + "\n")
 
@@ -53,4 +57,14 @@ def table(rows: list[dict[str, object]]) -> list[str]:
     lines = [f"{'variant':<{width}}  {'layer':<8} {'seconds':>8}  result"]
     for (variant, layer), (seconds, result) in sorted(merged.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         lines.append(f"{variant:<{width}}  {layer:<8} {seconds:>8.1f}  {result}")
+    return lines
+
+
+def drill_lines(rows: list[dict[str, object]]) -> list[str]:
+    """One line per drill (rows with layer "drill"): `name: figure`, flagged if it failed."""
+    lines = []
+    for row in rows:
+        if row["layer"] == "drill":
+            flag = "" if row["result"] == "passed" else "FAILED: "
+            lines.append(f"{flag}{row['variant']}: {row.get('detail', '')}")
     return lines

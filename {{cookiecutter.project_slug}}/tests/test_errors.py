@@ -55,6 +55,14 @@ async def test_malformed_json_is_422(client: AsyncClient) -> None:
     )
     assert response.status_code == 422
     assert_error_shape(response.json(), "validation_error")
+{%- if 'db' in cookiecutter | features %}
+
+
+class StartingUp(Exception):
+    """A driver error carrying the SQLSTATE of a server that does not accept connections yet."""
+
+    sqlstate = "57P03"
+{%- endif %}
 
 
 def failing_app(settings: Settings) -> FastAPI:
@@ -80,6 +88,11 @@ def failing_app(settings: Settings) -> FastAPI:
     @app.get("/db-invalidated")
     async def db_invalidated() -> None:
         raise DBAPIError("SELECT 1", {}, Exception("reset"), connection_invalidated=True)
+
+    @app.get("/db-starting")
+    async def db_starting() -> None:
+        # What asyncpg raises while PostgreSQL restarts: a plain DBAPIError with SQLSTATE 57P03.
+        raise DBAPIError("SELECT 1", {}, StartingUp("not yet accepting connections"))
 
     @app.get("/db-data")
     async def db_data() -> None:
@@ -133,6 +146,7 @@ async def test_development_names_the_exception(settings: Settings) -> None:
 {%- if 'db' in cookiecutter | features %}
         "/db-down",
         "/db-invalidated",
+        "/db-starting",
 {%- endif %}
     ],
 )

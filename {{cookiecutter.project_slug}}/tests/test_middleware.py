@@ -55,6 +55,20 @@ async def test_security_headers(client: AsyncClient) -> None:
     assert "Strict-Transport-Security" not in response.headers
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/openapi.json", 200), ("GET", "/no-such-page", 404), ("POST", "/health/live", 405)],
+)
+async def test_error_responses_carry_the_security_headers_too(
+    client: AsyncClient, method: str, path: str, status: int
+) -> None:
+    response = await client.request(method, path)
+    assert response.status_code == status
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Content-Security-Policy" in response.headers
+
+
 async def test_docs_get_a_policy_that_lets_swagger_load(client: AsyncClient) -> None:
     response = await client.get("/docs")
     assert response.status_code == 200

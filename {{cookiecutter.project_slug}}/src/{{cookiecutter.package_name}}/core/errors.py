@@ -235,15 +235,28 @@ async def _connection_error(_: Request, exc: Exception) -> JSONResponse:
 {%- if 'db' in cookiecutter | features %}
 
 
+# SQLSTATEs of a server that is down, starting or shutting down: class 08 (connection exception),
+# 57P01-57P04 (admin/crash shutdown, "not yet accepting connections", database dropped) and 53300
+# (too many connections). asyncpg raises these as plain DBAPIError while PostgreSQL restarts.
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53300")
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+
+
 def is_connection_error(exc: DBAPIError) -> bool:
     """True when a database error means "cannot reach the database", not "bad statement"."""
-    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return (
+        exc.connection_invalidated
+        or isinstance(exc, OperationalError | InterfaceError)
+        or _sqlstate(exc).startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
+    )
 
 
 def is_data_error(exc: DBAPIError) -> bool:
     """True for SQLSTATE class 22 ("data exception"): the value, not the service, is at fault."""
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return isinstance(exc, DataError) or str(sqlstate or "").startswith("22")
+    return isinstance(exc, DataError) or _sqlstate(exc).startswith("22")
 
 
 def _database_error_handler(show_detail: bool) -> Any:

@@ -1,0 +1,46 @@
+"""Serve a baked project with uvicorn, exactly as its contract says, for the runtime tests and drills."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+from collections.abc import Iterator, Mapping
+
+import httpx
+
+from harness.baking import Baked, clean_env
+from harness.services import free_port
+
+
+@contextlib.contextmanager
+def serving(baked: Baked, env: Mapping[str, str], log_name: str = "uvicorn.log") -> Iterator[str]:
+    """uvicorn on a free port, exactly as the contract says; yields the base URL."""
+    port = free_port()
+    log = baked.path / log_name
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["uv", "run", "--no-sync", "uvicorn", f"{baked.package}.main:app", "--port", str(port)],
+            cwd=baked.path,
+            env=clean_env(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"uvicorn exited:\n{log.read_text()[-4000:]}"
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/health/live", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"uvicorn did not serve /health/live:\n{log.read_text()[-4000:]}")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
