@@ -205,7 +205,12 @@ async def test_send_publishes_with_the_job_id_and_request_id(
     finally:
         structlog.contextvars.clear_contextvars()
     assert published == [
-        {"args": (str(job.id),), "task_id": str(job.id), "headers": {REQUEST_ID_HEADER: "req-9"}}
+        {
+            "args": (str(job.id),),
+            "task_id": str(job.id),
+            "headers": {REQUEST_ID_HEADER: "req-9"},
+            "ignore_result": True,
+        }
     ]
 
 

@@ -65,8 +65,14 @@ async def send_run_job(job: Job) -> None:
     """Publish the message that runs `job` (task id = job id); `BrokerUnavailable` if it cannot."""
     headers = enqueue_headers()
     try:
+        # ignore_result: the jobs table holds the outcome. It also keeps the publish off the
+        # result backend, whose reconnect loop would hang an enqueue for ~20 s with Redis down.
         await asyncio.to_thread(
-            run_job.apply_async, args=(str(job.id),), task_id=str(job.id), headers=headers
+            run_job.apply_async,
+            args=(str(job.id),),
+            task_id=str(job.id),
+            headers=headers,
+            ignore_result=True,
         )
     except (KombuOperationalError, OSError) as exc:
         logger.warning("broker_unavailable", error_type=type(exc).__name__, error=str(exc))
