@@ -214,6 +214,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_users.py": "auth",
     "tests/test_cli.py": "auth",
     "tests/test_items.py": "items",
+    "tests/test_db.py": "db",
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
     "deploy/k8s/base/migrate-job.yaml": ("kubernetes", "db"),
