@@ -14,7 +14,13 @@ from {{ cookiecutter.package_name }}.auth.router import router as auth_router
 {%- endif %}
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 {%- if 'db' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.core.db import check_database, create_engine, create_session_factory
+from {{ cookiecutter.package_name }}.core.db import (
+    check_database,
+    create_engine,
+    create_read_session_factory,
+    create_session_factory,
+    create_session_gate,
+)
 {%- endif %}
 from {{ cookiecutter.package_name }}.core.errors import install_error_handlers
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
@@ -49,8 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Connections open lazily: the app starts even if a dependency is down (readiness says so).
 {%- if 'db' in cookiecutter | features %}
-        app.state.engine = create_engine(settings)
+        app.state.engine = create_engine(settings, ping_on_checkout=False)
         app.state.session_factory = create_session_factory(app.state.engine)
+        app.state.read_session_factory = create_read_session_factory(app.state.engine)
+        app.state.session_gate = create_session_gate(settings)
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
         app.state.redis = create_redis(settings)
@@ -76,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    app.state.settings = settings  # what `SettingsDep` hands to routes
     health_checks = HealthChecks(timeout=settings.health_check_timeout)
 {%- if 'db' in cookiecutter | features %}
     health_checks.register("database", check_database)
@@ -85,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- endif %}
 {%- if 'celery' in cookiecutter | features %}
     health_checks.register("broker", check_broker)
+    app.state.celery_broker_url = settings.celery_broker_url
 {%- endif %}
     app.state.health_checks = health_checks
 

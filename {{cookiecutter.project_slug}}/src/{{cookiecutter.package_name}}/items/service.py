@@ -33,18 +33,25 @@ async def get_owned_item(session: AsyncSession, owner: User, item_id: uuid.UUID)
 async def list_items(
     session: AsyncSession, owner: User, page: PageParams
 ) -> tuple[list[Item], int]:
-    """One page of the owner's items, newest first, and their total count."""
-    total = await session.scalar(
-        select(func.count()).select_from(Item).where(Item.owner_id == owner.id)
-    )
-    result = await session.scalars(
-        select(Item)
-        .where(Item.owner_id == owner.id)
-        .order_by(Item.created_at.desc(), Item.id)
-        .limit(page.limit)
-        .offset(page.offset)
-    )
-    return list(result), total or 0
+    """One page of the owner's items, newest first, and their total count.
+
+    The total rides on every row as a window count, so one statement answers both; only a page
+    past the end, which has no row to carry it, needs a separate count.
+    """
+    owned = Item.owner_id == owner.id
+    rows = (
+        await session.execute(
+            select(Item, func.count().over().label("total"))
+            .where(owned)
+            .order_by(Item.created_at.desc(), Item.id)
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+    ).all()
+    if rows:
+        return [item for item, _ in rows], rows[0].total
+    total = await session.scalar(select(func.count()).select_from(Item).where(owned))
+    return [], total or 0
 
 
 async def update_item(session: AsyncSession, item: Item, changes: ItemUpdate) -> Item:
