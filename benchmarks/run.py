@@ -153,6 +153,8 @@ def children(pid: int) -> list[int]:
 def worker_rss(proc: subprocess.Popen[bytes], workers: int) -> list[float]:
     """RSS (MiB) of each process that serves requests: uvicorn itself, or its worker children."""
     pids = [proc.pid] if workers == 1 else children(proc.pid)
+    # multiprocessing's resource tracker is a child of the supervisor too, but serves nothing.
+    pids = [pid for pid in pids if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
     return [round(rss_mib(pid), 1) for pid in pids]
 
 
@@ -388,23 +390,26 @@ def settle(port: int, timeout: float = 60.0) -> None:
 
 
 def drive(
-    name: str, load: Load, scenarios: Sequence[str], connection_counts: Sequence[int], dsn: str
-) -> list[dict[str, Any]]:
-    rows = []
+    loads: dict[str, Load], scenarios: Sequence[str], connection_counts: Sequence[int], dsn: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Each run against every server back to back, so both see the same background load."""
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in loads}
     for scenario in scenarios:
-        if load.warmup:
-            wrk(load, scenario, max(connection_counts), load.warmup)
-            settle(load.port)
+        for load in loads.values():
+            if load.warmup:
+                wrk(load, scenario, max(connection_counts), load.warmup)
+                settle(load.port)
         for connections in connection_counts:
-            result = wrk(load, scenario, connections, load.duration)
-            settle(load.port)
-            rows.append({"scenario": scenario, "connections": connections, **result})
-            print(
-                f"  {name:<8} {scenario:<7} c={connections:<3} {result['rps']:>8.0f} req/s  "
-                f"p50 {result['p50_ms']:>7.2f} ms  p99 {result['p99_ms']:>8.2f} ms  "
-                f"errors {result['errors']}",
-                flush=True,
-            )
+            for name, load in loads.items():
+                result = wrk(load, scenario, connections, load.duration)
+                settle(load.port)
+                rows[name].append({"scenario": scenario, "connections": connections, **result})
+                print(
+                    f"  {name:<8} {scenario:<7} c={connections:<3} {result['rps']:>8.0f} req/s  "
+                    f"p50 {result['p50_ms']:>7.2f} ms  p99 {result['p99_ms']:>8.2f} ms  "
+                    f"errors {result['errors']}",
+                    flush=True,
+                )
         reset_after(scenario, dsn)
     return rows
 
@@ -870,24 +875,26 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
         results["http"], results["rss_mib"] = [], {}
         token = ""
         for workers in args.workers:
-            measured: dict[str, list[dict[str, Any]]] = {}
-            for name, command, app_env, cwd in (
-                ("service", service_cmd, env, project),
-                ("floor", floor_cmd, floor_env, FLOOR_DIR),
-            ):
-                port, log = free_port(), logs / f"{name}-{workers}w.log"
-                print(f"{name}: uvicorn with {workers} worker(s)", flush=True)
-                with started(command(workers, port), cwd=cwd, env=app_env, log=log) as proc:
-                    wait_ready(port, proc, log)
-                    time.sleep(1.0 if workers > 1 else 0)  # let every worker finish starting
-                    if not data.exists():
-                        tokens = login_tokens(port, password, TOKEN_USERS)
-                        token = next(iter(tokens.values()))
-                        write_load_data(data, dsn, tokens)
-                    load = Load(port, data, password, args.duration, args.warmup)
-                    measured[name] = drive(name, load, args.scenarios, args.connections, dsn)
-                    if name == "service":
-                        results["rss_mib"][str(workers)] = worker_rss(proc, workers)
+            print(f"service and floor: uvicorn with {workers} worker(s)", flush=True)
+            with contextlib.ExitStack() as servers:
+                loads, procs = {}, {}
+                for name, command, app_env, cwd in (
+                    ("service", service_cmd, env, project),
+                    ("floor", floor_cmd, floor_env, FLOOR_DIR),
+                ):
+                    port, log = free_port(), logs / f"{name}-{workers}w.log"
+                    procs[name] = servers.enter_context(
+                        started(command(workers, port), cwd=cwd, env=app_env, log=log)
+                    )
+                    wait_ready(port, procs[name], log)
+                    loads[name] = Load(port, data, password, args.duration, args.warmup)
+                time.sleep(1.0 if workers > 1 else 0)  # let every worker finish starting
+                if not data.exists():
+                    tokens = login_tokens(loads["service"].port, password, TOKEN_USERS)
+                    token = next(iter(tokens.values()))
+                    write_load_data(data, dsn, tokens)
+                measured = drive(loads, args.scenarios, args.connections, dsn)
+                results["rss_mib"][str(workers)] = worker_rss(procs["service"], workers)
             results["http"] += pair_rows(measured["service"], measured["floor"], workers)
 
         if args.skip_celery:
