@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -93,6 +94,10 @@ class Services:
             "DATABASE_URL": self.postgres.create_database(f"v_{safe}"),
             "REDIS_URL": self.redis.url(),
         }
+
+    def app_env(self, name: str) -> dict[str, str]:
+        """`env_for(name)` plus what a baked app needs to run in tests: ENVIRONMENT and a fresh key."""
+        return {**self.env_for(name), "ENVIRONMENT": "test", "SECRET_KEY": secrets.token_hex(32)}
 
 
 @pytest.fixture(scope="session")

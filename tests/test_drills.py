@@ -19,7 +19,7 @@ import psycopg
 import pytest
 import redis
 from harness import summary
-from harness.baking import Baked, clean_env, run
+from harness.baking import Baked, clean_env, run, sync
 from harness.checks import dotenv
 from harness.drills import (
     API,
@@ -56,7 +56,7 @@ def synced(bake: BakeFn) -> Baked:
     """The default bake, installed (this also writes uv.lock, which pip-audit reads)."""
     baked = bake()
     with summary.timed("drills", "sync"):
-        run(["uv", "sync", "--frozen" if (baked.path / "uv.lock").exists() else "--quiet"], cwd=baked.path)
+        sync(baked.path)
     return baked
 
 

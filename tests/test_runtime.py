@@ -3,7 +3,6 @@ real PostgreSQL and Redis, and serves /health/ready under uvicorn."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import httpx
 import pytest
 from conftest import Services
 from harness import summary
-from harness.baking import Baked, run, variant_id
+from harness.baking import Baked, run, sync, variant_id
 from harness.serving import serving
 
 BakeFn = Callable[..., Baked]
@@ -19,24 +18,16 @@ BakeFn = Callable[..., Baked]
 RUNTIME_VARIANTS: list[dict[str, object]] = [{}]
 
 
-def runtime_env(services: Services, name: str) -> dict[str, str]:
-    return {
-        **services.env_for(name),
-        "ENVIRONMENT": "test",
-        "SECRET_KEY": secrets.token_hex(32),
-    }
-
-
 @pytest.mark.runtime
 @pytest.mark.parametrize("overrides", RUNTIME_VARIANTS, ids=variant_id)
 def test_variant_runs_for_real(bake: BakeFn, services: Services, overrides: dict[str, object]) -> None:
     baked = bake(**overrides)
     name = variant_id(overrides)
-    env = runtime_env(services, name)
+    env = services.app_env(name)
     path: Path = baked.path
 
     with summary.timed(name, "sync"):
-        run(["uv", "sync", "--frozen" if (path / "uv.lock").exists() else "--quiet"], cwd=path, env=env)
+        sync(path, env)
     with summary.timed(name, "mypy"):
         run(["uv", "run", "--no-sync", "mypy"], cwd=path, env=env)
     if "db" in baked.features:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
-import secrets
 import shutil
 import socket
 import subprocess
@@ -20,8 +19,9 @@ import httpx
 import pytest
 from conftest import Services
 from harness import summary
-from harness.baking import Baked, clean_env, run, variant_id
+from harness.baking import Baked, clean_env, run, sync, variant_id
 from harness.services import free_port
+from harness.serving import serving, stop_process_group
 
 BakeFn = Callable[..., Baked]
 
@@ -96,28 +96,12 @@ def rabbitmq() -> Iterator[str]:
         time.sleep(1)  # the listener opens just before the node finishes booting
         yield url
     finally:
-        _stop_process_group(proc)
+        stop_process_group(proc)
         log.close()
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _stop_process_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process and its children (it was started in its own session), then SIGKILL."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, 15)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 9)
-        proc.wait(timeout=10)
-
-
 # --- The worker and the API, as the README starts them ---------------------------------------------
-
-
-def runtime_env(services: Services, name: str) -> dict[str, str]:
-    return {**services.env_for(name), "ENVIRONMENT": "test", "SECRET_KEY": secrets.token_hex(32)}
 
 
 def wait_for_log(proc: subprocess.Popen[bytes], log_path: Path, marker: str, what: str) -> None:
@@ -126,27 +110,6 @@ def wait_for_log(proc: subprocess.Popen[bytes], log_path: Path, marker: str, wha
         assert proc.poll() is None, f"{what} exited:\n{log_path.read_text()[-4000:]}"
         assert time.monotonic() < deadline, f"{what} is not ready:\n{log_path.read_text()[-4000:]}"
         time.sleep(0.2)
-
-
-@contextlib.contextmanager
-def uvicorn(baked: Baked, env: Mapping[str, str]) -> Iterator[str]:
-    """`uvicorn <package>.main:app` on a free port; yields the base URL."""
-    port = free_port()
-    log_path = baked.path / "uvicorn-worker.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            ["uv", "run", "--no-sync", "uvicorn", f"{baked.package}.main:app", "--port", str(port)],
-            cwd=baked.path,
-            env=clean_env(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_log(proc, log_path, "Application startup complete", "uvicorn")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        _stop_process_group(proc)
 
 
 @contextlib.contextmanager
@@ -169,7 +132,7 @@ def celery_worker(baked: Baked, env: Mapping[str, str], hostname: str) -> Iterat
         wait_for_log(proc, log_path, "ready.", "the worker")
         yield log_path
     finally:
-        _stop_process_group(proc)
+        stop_process_group(proc)
 
 
 def signup_and_login(base: str) -> dict[str, str]:
@@ -220,19 +183,19 @@ def test_worker_runs_a_job_enqueued_through_the_api(
 ) -> None:
     name = f"worker-{variant_id(overrides)}"
     with contextlib.ExitStack() as stack:
-        env = runtime_env(services, name)
+        env = services.app_env(name)
         if overrides.get("broker") == "rabbitmq":
             env["CELERY_BROKER_URL"] = stack.enter_context(rabbitmq())
         baked = bake(**overrides)
         path = baked.path
         with summary.timed(name, "sync"):
-            run(["uv", "sync", "--frozen" if (path / "uv.lock").exists() else "--quiet"], cwd=path, env=env)
+            sync(path, env)
         with summary.timed(name, "migrate"):
             run(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], cwd=path, env=env)
         hostname = f"tmpl-{uuid.uuid4().hex[:8]}@localhost"
         with summary.timed(name, "worker"):
             worker_log = stack.enter_context(celery_worker(baked, env, hostname))
-            base = stack.enter_context(uvicorn(baked, env))
+            base = stack.enter_context(serving(baked, env, "uvicorn-worker.log"))
             ready = httpx.get(f"{base}/health/ready", timeout=10)
             assert ready.status_code == 200, ready.text
             assert ready.json()["checks"]["broker"]["status"] == "ok"

@@ -16,7 +16,7 @@ sys.path.insert(0, str(TEMPLATE_ROOT))
 
 from hooks import rules  # noqa: E402  (the template's one rule set, imported by path)
 
-__all__ = ["TEMPLATE_ROOT", "Baked", "CommandFailed", "rules", "run", "variant_id"]
+__all__ = ["TEMPLATE_ROOT", "Baked", "CommandFailed", "rules", "run", "sync", "variant_id"]
 
 
 class CommandFailed(AssertionError):
@@ -80,3 +80,8 @@ def run(
             f"{time.monotonic() - started:.1f} s:\n{output[-6000:]}"
         )
     return proc
+
+
+def sync(path: Path, env: Mapping[str, str] | None = None) -> None:
+    """`uv sync` a bake: exactly its lock when it ships one, else a fresh resolve."""
+    run(["uv", "sync", "--frozen" if (path / "uv.lock").exists() else "--quiet"], cwd=path, env=env)

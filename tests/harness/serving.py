@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
@@ -25,6 +27,7 @@ def serving(baked: Baked, env: Mapping[str, str], log_name: str = "uvicorn.log")
             env=clean_env(env),
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # `uv run` starts uvicorn as a child: stop them as a group
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -39,8 +42,16 @@ def serving(baked: Baked, env: Mapping[str, str], log_name: str = "uvicorn.log")
             raise AssertionError(f"uvicorn did not serve /health/live:\n{log.read_text()[-4000:]}")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process_group(proc)
+
+
+def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process and its children (started with start_new_session), then SIGKILL."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
