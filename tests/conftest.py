@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import secrets
 import shutil
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 from harness import summary
 from harness.baking import Baked, rules, variant_id
+from harness.rabbitmq import rabbitmq
 from harness.services import Postgres, Redis
 
 BakeFn = Callable[..., Baked]
@@ -85,15 +88,41 @@ def bake(cookies_session: Any, private_tempdir: Path) -> BakeFn:
 class Services:
     postgres: Postgres
     redis: Redis
+    stack: contextlib.ExitStack
+    _rabbitmq_url: str | None = None
+
+    def database_name(self, name: str) -> str:
+        """A database name per variant and xdist worker: readable prefix, hash against clashes."""
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        safe = "".join(ch if ch.isalnum() else "_" for ch in name)[:24].lower()
+        digest = hashlib.sha1(f"{name}/{worker}".encode()).hexdigest()[:8]
+        return f"v_{safe}_{digest}"
 
     def env_for(self, name: str) -> dict[str, str]:
         """DATABASE_URL (a fresh database) and REDIS_URL (a fresh numbered db) for one variant."""
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-        safe = "".join(ch if ch.isalnum() else "_" for ch in f"{name}_{worker}")[:40].lower()
         return {
-            "DATABASE_URL": self.postgres.create_database(f"v_{safe}"),
+            "DATABASE_URL": self.postgres.create_database(self.database_name(name)),
             "REDIS_URL": self.redis.url(),
         }
+
+    def rabbitmq_url(self) -> str:
+        """A RabbitMQ for this test process, started on first use (it takes a few seconds)."""
+        if self._rabbitmq_url is None:
+            self._rabbitmq_url = self.stack.enter_context(rabbitmq())
+        return self._rabbitmq_url
+
+    def variant_env(self, baked: Baked, name: str) -> dict[str, str]:
+        """What one bake needs to run its tests and serve: only the services its features use."""
+        env = {"ENVIRONMENT": "test", "SECRET_KEY": secrets.token_hex(32)}
+        if "postgresql" in baked.features:
+            env["DATABASE_URL"] = self.postgres.create_database(self.database_name(name))
+        if "sqlite" in baked.features:
+            env["DATABASE_URL"] = f"sqlite+aiosqlite:///{baked.path / 'runtime.db'}"
+        if "redis" in baked.features:
+            env["REDIS_URL"] = self.redis.url()
+        if "broker_rabbitmq" in baked.features:
+            env["CELERY_BROKER_URL"] = self.rabbitmq_url()
+        return env
 
     def app_env(self, name: str) -> dict[str, str]:
         """`env_for(name)` plus what a baked app needs to run in tests: ENVIRONMENT and a fresh key."""
@@ -102,6 +131,6 @@ class Services:
 
 @pytest.fixture(scope="session")
 def services() -> Iterator[Services]:
-    """Real PostgreSQL and Redis for this test process, stopped at the end of the session."""
-    with Postgres.start() as postgres, Redis.start() as redis_server:
-        yield Services(postgres=postgres, redis=redis_server)
+    """Real PostgreSQL and Redis (and RabbitMQ on first use) for this test process, stopped at the end."""
+    with Postgres.start() as postgres, Redis.start() as redis_server, contextlib.ExitStack() as stack:
+        yield Services(postgres=postgres, redis=redis_server, stack=stack)

@@ -16,7 +16,9 @@ sys.path.insert(0, str(TEMPLATE_ROOT))
 
 from hooks import rules  # noqa: E402  (the template's one rule set, imported by path)
 
-__all__ = ["TEMPLATE_ROOT", "Baked", "CommandFailed", "rules", "run", "sync", "variant_id"]
+__all__ = [
+    "TEMPLATE_ROOT", "Baked", "CommandFailed", "interpreter", "rules", "run", "sync", "variant_id",
+]  # fmt: skip
 
 
 class CommandFailed(AssertionError):
@@ -39,11 +41,44 @@ class Baked:
         return rules.features(self.answers)
 
 
+# Short names for the summary table and test ids; yes/no options read as +name / -name.
+ID_ALIASES = {
+    "database": "db",
+    "python_version": "py",
+    "include_examples": "examples",
+    "log_shipping": "logs",
+    "reverse_proxy": "proxy",
+    "container_registry": "registry",
+}
+
+
 def variant_id(overrides: Mapping[str, Any]) -> str:
-    """A readable id: `default`, or the overrides as key=value joined by commas."""
+    """A short readable id: `default`, or the overrides, e.g. `db=sqlite,auth=cookie,-beat,+sentry`."""
     if not overrides:
         return "default"
-    return ",".join(f"{k}={str(v).lower()}" for k, v in sorted(overrides.items()))
+    parts = []
+    for key, value in overrides.items():
+        name = ID_ALIASES.get(key, key).removeprefix("use_")
+        parts.append(
+            (name, f"{'+' if value else '-'}{name}" if isinstance(value, bool) else f"{name}={value}")
+        )
+    return ",".join(part.lower() for _, part in sorted(parts))
+
+
+def interpreter(version: str) -> str | None:
+    """A Python `version` (e.g. "3.12") for `uv --python`: on PATH, or under pyenv; None if absent.
+
+    uv may not download Pythons here (no network), and pyenv's shims do not answer for versions that
+    are not selected, so the pyenv versions folder is searched directly.
+    """
+    candidates = []
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted((pyenv_root / "versions").glob(f"{version}.*/bin/python{version}"), reverse=True)
+    candidates += [Path(p) / f"python{version}" for p in os.environ.get("PATH", "").split(os.pathsep)]
+    for candidate in candidates:
+        if candidate.is_file() and "shims" not in candidate.parts and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -82,6 +117,7 @@ def run(
     return proc
 
 
-def sync(path: Path, env: Mapping[str, str] | None = None) -> None:
+def sync(path: Path, env: Mapping[str, str] | None = None, python: str | None = None) -> None:
     """`uv sync` a bake: exactly its lock when it ships one, else a fresh resolve."""
-    run(["uv", "sync", "--frozen" if (path / "uv.lock").exists() else "--quiet"], cwd=path, env=env)
+    args = ["uv", "sync", "--frozen" if (path / "uv.lock").exists() else "--quiet"]
+    run([*args, *(["--python", python] if python else [])], cwd=path, env=env)

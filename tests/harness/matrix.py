@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.baking import rules
@@ -33,12 +33,52 @@ def allowed(partial: Mapping[str, Any]) -> bool:
     return not (partial.get("database") == "none" and partial.get("auth", "none") != "none")
 
 
-def _tuples(axes: Mapping[str, Sequence[Any]], strength: int) -> set[Tuple]:
+# Options that change the code a bake runs. The rest (license, log shipping, proxy, CI, registry,
+# Kubernetes, Heroku, Render, Watchtower) only change files that the static layer and the deploy
+# validators check, so the runtime layer keeps them at their defaults.
+RUNTIME_AXES: dict[str, list[Any]] = {
+    name: AXES[name]
+    for name in (
+        "database", "auth", "worker", "broker", "use_beat", "use_flower", "cache", "email",
+        "use_sentry", "use_prometheus", "include_examples", "python_version",
+    )
+}  # fmt: skip
+RUNTIME_SEED = 4  # the first seed that gives the smallest set found (13 rows, seeds 1-11)
+
+
+def effective(partial: Mapping[str, Any]) -> bool:
+    """`allowed`, and an option that does not apply stays at its default.
+
+    A pair like (worker=none, broker=rabbitmq) tests nothing, so it is not wanted, and a row cannot
+    pretend to cover a broker value that its bake ignores.
+    """
+    if not allowed(partial):
+        return False
+    ignored_unless = {
+        "worker": ("celery", ("broker", "use_beat", "use_flower")),
+        "auth": (None, ("email",)),  # email needs a user to write to
+        "database": (None, ("include_examples",)),  # the examples need a table
+    }
+    implied = dict(partial)
+    if implied.get("database") == "none":  # so the rows cannot dead-end: no database, no auth
+        implied["auth"] = "none"
+    for switch, (needed, options) in ignored_unless.items():
+        value = implied.get(switch)
+        off = value is not None and (value == "none" if needed is None else value != needed)
+        if off and any(o in partial and partial[o] != rules.DEFAULTS[o] for o in options):
+            return False
+    return True
+
+
+Allow = Callable[[Mapping[str, Any]], bool]
+
+
+def _tuples(axes: Mapping[str, Sequence[Any]], strength: int, allow: Allow = allowed) -> set[Tuple]:
     wanted: set[Tuple] = set()
     for names in itertools.combinations(sorted(axes), strength):
         for values in itertools.product(*(axes[name] for name in names)):
             pairs = tuple(zip(names, values, strict=True))
-            if allowed(dict(pairs)):
+            if allow(dict(pairs)):
                 wanted.add(pairs)
     return wanted
 
@@ -48,17 +88,19 @@ def _covered_by(row: Mapping[str, Any], strength: int) -> Iterable[Tuple]:
         yield tuple((name, row[name]) for name in names)
 
 
-def covering_set(axes: Mapping[str, Sequence[Any]], strength: int, seed: int = 7) -> list[Variant]:
+def covering_set(
+    axes: Mapping[str, Sequence[Any]], strength: int, seed: int = 7, allow: Allow = allowed
+) -> list[Variant]:
     """Greedy covering set: every allowed `strength`-tuple of values appears in some row."""
     rng = random.Random(seed)
     names = sorted(axes)
-    uncovered_tuples = _tuples(axes, strength)
+    uncovered_tuples = _tuples(axes, strength, allow)
     rows: list[Variant] = []
     while uncovered_tuples:
         best_row: Variant | None = None
         best_gain = -1
         for _ in range(CANDIDATES_PER_ROW):  # a few randomised candidates per row; keep the best
-            row = _greedy_row(names, axes, uncovered_tuples, strength, rng)
+            row = _greedy_row(names, axes, uncovered_tuples, strength, rng, allow)
             gain = sum(1 for t in _covered_by(row, strength) if t in uncovered_tuples)
             if gain > best_gain:
                 best_row, best_gain = row, gain
@@ -74,6 +116,7 @@ def _greedy_row(
     uncovered_tuples: set[Tuple],
     strength: int,
     rng: random.Random,
+    allow: Allow = allowed,
 ) -> Variant:
     # Seed the row with one uncovered tuple, then fill the other options greedily in random order.
     row: Variant = dict(rng.choice(sorted(uncovered_tuples, key=repr)))
@@ -83,7 +126,7 @@ def _greedy_row(
         scored = []
         for value in axes[name]:
             candidate = {**row, name: value}
-            if not allowed(candidate):
+            if not allow(candidate):
                 continue
             gain = 0
             for others in itertools.combinations(sorted(row), strength - 1):
@@ -95,10 +138,13 @@ def _greedy_row(
 
 
 def uncovered(
-    rows: Sequence[Mapping[str, Any]], axes: Mapping[str, Sequence[Any]], strength: int
+    rows: Sequence[Mapping[str, Any]],
+    axes: Mapping[str, Sequence[Any]],
+    strength: int,
+    allow: Allow = allowed,
 ) -> set[Tuple]:
     """The allowed tuples that no row covers (empty for a correct covering set)."""
-    wanted = _tuples(axes, strength)
+    wanted = _tuples(axes, strength, allow)
     for row in rows:
         wanted.difference_update(_covered_by({k: row[k] for k in axes}, strength))
     return wanted
@@ -117,3 +163,14 @@ def core_product() -> list[Variant]:
 def overrides(row: Mapping[str, Any]) -> Variant:
     """Only the answers that differ from the defaults: short ids, and the same bake is reused."""
     return {name: value for name, value in row.items() if rules.DEFAULTS[name] != value}
+
+
+def runtime_variants() -> list[Variant]:
+    """The runtime layer: a pairwise covering set over the options that change running code."""
+    rows = covering_set(RUNTIME_AXES, 2, seed=RUNTIME_SEED, allow=effective)
+    variants: list[Variant] = [{}]  # the default bake, which most people get, always runs
+    for row in rows:
+        over = overrides({**rules.DEFAULTS, **row})
+        if over not in variants:
+            variants.append(over)
+    return variants
