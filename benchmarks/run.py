@@ -702,8 +702,9 @@ def table(results: dict[str, Any]) -> str:
     ]
     layers = results.get("template_layers")
     if layers:
+        when = f" (timed {results['template_layers_date']})" if "template_layers_date" in results else ""
         lines.append(
-            "- Template test layers: "
+            f"- Template test layers, wall time on this machine{when}: "
             + ", ".join(f"{k} {v['seconds']:.0f} s ({v['result']})" for k, v in layers.items())
         )
     lines += ["", "| target | value | met |", "|---|---:|---|"]
@@ -779,6 +780,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also time the template's static and runtime test layers (slow)",
     )
+    parser.add_argument(
+        "--layers-only",
+        action="store_true",
+        help="only time the template's test layers and add them to the latest results (no HTTP load)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bake and the logs (path printed)")
     parser.add_argument(
         "--project", type=Path, help="benchmark this baked project instead of baking the default one"
@@ -786,8 +792,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def add_layers_to_latest() -> int:
+    """Time the template's test layers and record them beside the latest benchmark's figures."""
+    latest = RESULTS_DIR / "latest.json"
+    results = json.loads(latest.read_text())
+    print("timing the template's static and runtime test layers ...", flush=True)
+    results["template_layers"] = template_layers()
+    results["template_layers_date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    latest.write_text(json.dumps(results, indent=2) + "\n")
+    report = table(results)
+    (RESULTS_DIR / "latest.md").write_text(report + "\n")
+    print("\n" + report + "\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.layers_only:
+        return add_layers_to_latest()
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk (or brew install wrk)", file=sys.stderr)
         return 2
