@@ -18,6 +18,7 @@ from harness.baking import Baked, rules, variant_id
 from harness.services import Postgres, Redis
 
 BakeFn = Callable[..., Baked]
+pytest_plugins = ["harness.sharding"]  # --shard i/n for CI runners
 
 
 def pytest_configure(config: pytest.Config) -> None:
