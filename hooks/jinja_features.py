@@ -3,17 +3,36 @@
 Templates write `{% if 'redis' in cookiecutter | features %}` instead of restating the rules, and
 the hooks receive the rule set's verdicts as rendered data (`cookiecutter | validation_errors`,
 `cookiecutter | prune_plan`), so they need no import path back to the template.
+
+`cruft update` renders the old and the new template in one process, from one checkout that it
+resets between the two renders. A plain `from hooks import rules` would be answered from Python's
+module cache, so the new render would prune with the old rules. Each environment therefore loads
+`rules.py` afresh from the checkout it is rendering (keep this module a thin loader for the same
+reason: Python caches it too).
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from jinja2 import Environment
 from jinja2.ext import Extension
 
-from hooks import rules
+RULES_PATH = Path(__file__).resolve().with_name("rules.py")
+
+
+def load_rules(path: Path = RULES_PATH) -> ModuleType:
+    """Execute rules.py from disk as a new module object, bypassing `sys.modules`."""
+    spec = importlib.util.spec_from_file_location("_cookiecutter_template_rules", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the rule set from {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class FeaturesExtension(Extension):
@@ -21,12 +40,14 @@ class FeaturesExtension(Extension):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        rules = load_rules()
 
         def features(answers: Mapping[str, Any]) -> list[str]:
             return sorted(rules.features(answers))
 
         def validation_errors(answers: Mapping[str, Any]) -> list[str]:
-            return rules.validate(answers)
+            errors: list[str] = rules.validate(answers)
+            return errors
 
         def prune_plan(answers: Mapping[str, Any]) -> dict[str, list[str]]:
             if rules.validate(answers):

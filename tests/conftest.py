@@ -21,6 +21,7 @@ from harness.rabbitmq import rabbitmq
 from harness.services import Postgres, Redis
 
 BakeFn = Callable[..., Baked]
+pytest_plugins = ["harness.sharding"]  # --shard i/n for CI runners
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,0 +1,288 @@
+"""The update path: a project baked with cruft takes a later template change with `cruft update`.
+
+The template is committed to a scratch git repository, baked with `cruft create` (answers that
+prune files), and the bake gets a local endpoint. Then the template changes: a Makefile target, a
+dependency bump, and a rule change (a new file for a feature this bake does not have, and one for a
+feature it has). `cruft check` must see it, and `cruft update` must bring the change without asking
+again, without the pruned files, without touching `.env`, and keep the local work; the updated
+project's own tests then pass against the real services.
+
+cruft runs in a subprocess, as users run it: it renders the old and the new template in one
+process, which is exactly where a cached rule set would show (see hooks/jinja_features.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Services
+from harness import summary
+from harness.baking import TEMPLATE_ROOT, rules, run, sync
+
+# Non-default answers, so that pruning matters: no Kubernetes files, no cache module. The name sorts
+# before `tests`, as the default does: ruff's isort orders the baked tests' `tests.conftest` import
+# among the package's own imports, so a name after `tests` would fail the lint step below.
+ANSWERS = {"project_name": "Drill Update", "use_kubernetes": False, "cache": "none"}
+# A fork's house standard, as `~/.cookiecutterrc` sets it (the docs page "Forking" shows this).
+HOUSE_AUTHOR = "Platform Team"
+SLUG, PACKAGE = "drill-update", "drill_update"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+PING_MODULE = '''\
+"""A local endpoint that the template knows nothing about."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/ping", tags=["ping"])
+
+
+@router.get("")
+async def ping() -> dict[str, str]:
+    """Answer with pong."""
+    return {"ping": "pong"}
+'''
+PING_TEST = """\
+from httpx import AsyncClient
+
+
+async def test_ping(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/ping")
+    assert response.status_code == 200
+    assert response.json() == {"ping": "pong"}
+"""
+LOCAL_MAKE_TARGET = (
+    "\nping: ## local target: call the running API\n\tcurl -fsS http://127.0.0.1:8000/api/v1/ping\n"
+)
+TEMPLATE_MAKE_TARGET = "audit: ## audit the locked dependencies\n\tuv run --with pip-audit pip-audit\n\n"
+PRUNED_NEW_FILE = "src/{package}/core/cache_warmup.py"  # owned by cache: this bake has none
+KEPT_NEW_FILE = "src/{package}/core/db_extras.py"  # owned by db: this bake has it
+
+
+def git(*args: str, cwd: Path) -> str:
+    return run(["git", *args], cwd=cwd, env=GIT_ENV).stdout
+
+
+def cruft(*args: str, cwd: Path, home: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """The venv's cruft, with no terminal: a prompt would fail instead of waiting."""
+    executable = shutil.which("cruft", path=str(Path(sys.executable).parent))
+    assert executable, "cruft is in the template's dev group; run uv sync"
+    env = {**os.environ, **GIT_ENV, "HOME": str(home), "COOKIECUTTER_CONFIG": str(home / ".cookiecutterrc")}
+    proc = subprocess.run(
+        [executable, *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=300, check=False,
+    )  # fmt: skip
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"cruft {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc
+
+
+def template_files() -> list[Path]:
+    """The template as a commit would hold it: tracked and new files, minus ignored ones."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=TEMPLATE_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if listed.returncode != 0:  # not a git checkout (an unpacked archive): take the tree
+        skip = {".git", ".venv", ".tools", "baked", "__pycache__", ".mypy_cache", ".ruff_cache"}
+        return [
+            p.relative_to(TEMPLATE_ROOT)
+            for p in TEMPLATE_ROOT.rglob("*")
+            if p.is_file() and not skip & set(p.relative_to(TEMPLATE_ROOT).parts)
+        ]
+    return [Path(name) for name in listed.stdout.split("\0") if name and (TEMPLATE_ROOT / name).is_file()]
+
+
+def change_the_template(repo: Path) -> None:
+    """What a maintainer might commit between two updates."""
+    baked = repo / "{{cookiecutter.project_slug}}"
+    makefile = baked / "Makefile"
+    text = makefile.read_text()
+    assert "\nshell: " in text
+    makefile.write_text(text.replace("\nshell: ", f"\n{TEMPLATE_MAKE_TARGET}shell: ", 1))
+
+    pyproject = baked / "pyproject.toml"
+    text, bumped = re.subn(r'"structlog>=[^"]+"', '"structlog>=25.1"', pyproject.read_text())
+    assert bumped == 1
+    pyproject.write_text(text)
+
+    package_dir = baked / "src/{{cookiecutter.package_name}}"
+    for new_file in (PRUNED_NEW_FILE, KEPT_NEW_FILE):
+        path = package_dir / new_file.removeprefix("src/{package}/")
+        path.write_text('"""Added by a later template commit."""\n')
+    rules_py = repo / "hooks/rules.py"
+    anchor = "MANIFEST: dict[str, str | tuple[str, ...]] = {\n"
+    text = rules_py.read_text()
+    assert anchor in text
+    rules_py.write_text(
+        text.replace(anchor, f'{anchor}    "{PRUNED_NEW_FILE}": "cache",\n    "{KEPT_NEW_FILE}": "db",\n', 1)
+    )
+
+
+def make_the_local_change(project: Path) -> None:
+    (project / f"src/{PACKAGE}/ping.py").write_text(PING_MODULE)
+    (project / "tests/test_ping.py").write_text(PING_TEST)
+    main = project / f"src/{PACKAGE}/main.py"
+    text = main.read_text()
+    anchor = "    api = APIRouter(prefix=API_PREFIX)\n"
+    assert anchor in text
+    text = text.replace(anchor, f"{anchor}    api.include_router(ping_router)\n", 1)
+    # The import goes where ruff's isort puts it: before the first own module that sorts after it.
+    lines = text.splitlines(keepends=True)
+    at = next(
+        n
+        for n, line in enumerate(lines)
+        if line.startswith(f"from {PACKAGE}.") and line.split()[1] > f"{PACKAGE}.ping"
+    )
+    lines.insert(at, f"from {PACKAGE}.ping import router as ping_router\n")
+    main.write_text("".join(lines))
+    with (project / "Makefile").open("a") as makefile:
+        makefile.write(LOCAL_MAKE_TARGET)
+
+
+@dataclass
+class Update:
+    project: Path
+    answers: dict[str, Any]
+    dotenv_before: str
+    check_before: subprocess.CompletedProcess[str]
+    check_after: subprocess.CompletedProcess[str]
+    update: subprocess.CompletedProcess[str]
+    context_before: dict[str, Any]
+    context_after: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def updated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Update]:
+    root = tmp_path_factory.mktemp("cruft-update")
+    home = root / "home"
+    home.mkdir()
+    (home / ".cookiecutterrc").write_text(
+        f'default_context:\n  author_name: "{HOUSE_AUTHOR}"\n'
+        f"cookiecutters_dir: {home / 'cookiecutters'}\nreplay_dir: {home / 'replay'}\n"
+    )
+    repo = root / "template"
+    for relative in template_files():
+        target = repo / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(TEMPLATE_ROOT / relative, target)
+    git("init", "--quiet", cwd=repo)
+    git("add", "--all", cwd=repo)
+    git("commit", "--quiet", "--message", "template v1", cwd=repo)
+
+    out = root / "projects"
+    out.mkdir()
+    with summary.timed("cruft-update", "create"):
+        cruft(
+            "create", "--no-input", "--output-dir", str(out), "--extra-context", json.dumps(ANSWERS),
+            str(repo), cwd=root, home=home,
+        )  # fmt: skip
+    project = out / SLUG
+    git("init", "--quiet", cwd=project)
+    git("add", "--all", cwd=project)
+    git("commit", "--quiet", "--message", "bake", cwd=project)
+    make_the_local_change(project)
+    git("add", "--all", cwd=project)
+    git("commit", "--quiet", "--message", "a local endpoint", cwd=project)
+    context_before = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+    dotenv_before = (project / ".env").read_text()
+
+    change_the_template(repo)
+    git("add", "--all", cwd=repo)
+    git("commit", "--quiet", "--message", "template v2", cwd=repo)
+
+    with summary.timed("cruft-update", "update"):
+        check_before = cruft("check", cwd=project, home=home, check=False)
+        update = cruft("update", "--skip-apply-ask", cwd=project, home=home)
+        check_after = cruft("check", cwd=project, home=home, check=False)
+    context_after = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
+    answers = {k: v for k, v in context_before.items() if not k.startswith("_")}
+    yield Update(
+        project, answers, dotenv_before, check_before, check_after, update, context_before, context_after
+    )
+
+
+@pytest.mark.xdist_group("cruft-update")
+def test_house_standard_defaults_reach_the_bake(updated: Update) -> None:
+    assert updated.answers["author_name"] == HOUSE_AUTHOR  # from ~/.cookiecutterrc default_context
+    assert HOUSE_AUTHOR in (updated.project / "pyproject.toml").read_text()
+    assert updated.answers["cache"] == "none" and updated.answers["use_kubernetes"] is False
+
+
+@pytest.mark.xdist_group("cruft-update")
+def test_cruft_check_sees_the_template_change(updated: Update) -> None:
+    assert updated.check_before.returncode == 1, updated.check_before.stdout
+    assert "out of date" in updated.check_before.stdout
+    assert updated.check_after.returncode == 0, updated.check_after.stdout
+
+
+@pytest.mark.xdist_group("cruft-update")
+def test_update_applies_the_template_change(updated: Update) -> None:
+    project = updated.project
+    makefile = (project / "Makefile").read_text()
+    assert "uv run --with pip-audit pip-audit" in makefile
+    assert '"structlog>=25.1"' in (project / "pyproject.toml").read_text()
+    assert (project / KEPT_NEW_FILE.format(package=PACKAGE)).is_file(), "the new rule set kept it"
+    assert updated.context_after["_commit"] != updated.context_before["_commit"]
+    assert "*.rej" not in updated.update.stdout + updated.update.stderr, updated.update.stderr
+
+
+@pytest.mark.xdist_group("cruft-update")
+def test_update_keeps_the_local_change(updated: Update) -> None:
+    project = updated.project
+    assert (project / f"src/{PACKAGE}/ping.py").read_text() == PING_MODULE
+    assert "api.include_router(ping_router)" in (project / f"src/{PACKAGE}/main.py").read_text()
+    assert LOCAL_MAKE_TARGET in (project / "Makefile").read_text()
+    unmerged = git("diff", "--name-only", "--diff-filter=U", cwd=project)
+    assert unmerged == "", f"merge conflicts: {unmerged}"
+    leftovers = [
+        p.name for p in project.rglob("*") if p.suffix in {".rej", ".orig"} and ".git" not in p.parts
+    ]
+    assert leftovers == []
+
+
+@pytest.mark.xdist_group("cruft-update")
+def test_update_keeps_answers_pruning_and_secrets(updated: Update) -> None:
+    project = updated.project
+    after = {k: v for k, v in updated.context_after.items() if not k.startswith("_")}
+    assert after == updated.answers, "the update must reuse the recorded answers, not ask again"
+    for pruned in rules.paths_to_prune(updated.answers):
+        assert not (project / pruned).exists(), f"{pruned} was pruned at bake time and came back"
+    # A file the new template adds for a feature this bake lacks: pruned by the *new* rule set.
+    assert not (project / PRUNED_NEW_FILE.format(package=PACKAGE)).exists()
+    assert (project / ".env").read_text() == updated.dotenv_before, ".env holds this checkout's secrets"
+    status = git("status", "--porcelain", "--ignored", cwd=project)
+    assert ".env" not in {line[3:] for line in status.splitlines() if not line.startswith("!!")}
+
+
+@pytest.mark.runtime
+@pytest.mark.xdist_group("cruft-update")
+def test_updated_project_passes_its_own_tests(updated: Update, services: Services) -> None:
+    project = updated.project
+    env = services.app_env("cruft_update")
+    with summary.timed("cruft-update", "tests"):
+        run(["uv", "lock"], cwd=project, env=env)  # the bump changed pyproject: re-lock, as the docs say
+        sync(project, env)
+        run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project, env=env)
+        run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project, env=env)
+        pytest_cmd = ["uv", "run", "--no-sync", "pytest", "-q", "-rA", "-p", "no:cacheprovider"]
+        proc = run(pytest_cmd, cwd=project, env=env)
+    assert "PASSED tests/test_ping.py::test_ping" in proc.stdout, proc.stdout[-3000:]
