@@ -234,6 +234,8 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "src/{package}/core/redis.py": "redis",
     "src/{package}/core/rate_limit.py": "cache",
     "tests/test_rate_limit.py": "cache",
+    "src/{package}/core/metrics.py": "prometheus",
+    "tests/test_metrics.py": "prometheus",
     # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
     "src/{package}/worker/schedule.py": "beat",
     "src/{package}/worker/housekeeping.py": ("beat", "auth"),

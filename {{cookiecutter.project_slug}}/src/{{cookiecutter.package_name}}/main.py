@@ -26,6 +26,9 @@ from {{ cookiecutter.package_name }}.core.errors import install_error_handlers
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
 from {{ cookiecutter.package_name }}.core.health import router as health_router
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
+{%- if 'prometheus' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.metrics import install_metrics
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 {%- if 'redis' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.redis import check_redis, create_redis
@@ -99,6 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.health_checks = health_checks
 
     install_error_handlers(app, show_detail=settings.environment == "development")
+{%- if 'prometheus' in cookiecutter | features %}
+    install_metrics(app)
+{%- endif %}
     # Added last = outermost: CORS, then security headers, then request id / access log / 500.
     app.add_middleware(
         RequestContextMiddleware, show_error_detail=settings.environment == "development"
