@@ -236,6 +236,8 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_rate_limit.py": "cache",
     "src/{package}/core/metrics.py": "prometheus",
     "tests/test_metrics.py": "prometheus",
+    "src/{package}/core/sentry.py": "sentry",
+    "tests/test_sentry.py": "sentry",
     # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
     "src/{package}/worker/schedule.py": "beat",
     "src/{package}/worker/housekeeping.py": ("beat", "auth"),

@@ -33,6 +33,9 @@ from {{ cookiecutter.package_name }}.core.middleware import RequestContextMiddle
 {%- if 'redis' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.redis import check_redis, create_redis
 {%- endif %}
+{%- if 'sentry' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.sentry import init_sentry
+{%- endif %}
 {%- if 'items' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.items.router import router as items_router
 {%- endif %}
@@ -53,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application. Tests pass their own `settings`."""
     settings = settings or get_settings()
     configure_logging(settings)
+{%- if 'sentry' in cookiecutter | features %}
+    init_sentry(settings)
+{%- endif %}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
