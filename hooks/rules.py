@@ -198,6 +198,24 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(on)
 
 
+# license answer -> the SPDX expression the baked pyproject declares. The verbatim text is
+# licenses/<answer>.txt in the template (MIT and BSD-3-Clause from the SPDX License List, Apache-2.0
+# and GPL-3.0-only from Debian's /usr/share/common-licenses); the post-gen hook writes it to LICENSE.
+LICENSE_EXPRESSIONS: dict[str, str] = {
+    "MIT": "MIT",
+    "Apache-2.0": "Apache-2.0",
+    "BSD-3-Clause": "BSD-3-Clause",
+    "GPL-3.0-only": "GPL-3.0-only",
+    "Proprietary": "LicenseRef-Proprietary",
+}
+LICENSE_TEXTS_DIR = "licenses"
+
+
+def license_text_path(answers: Mapping[str, Any]) -> str:
+    """Where the chosen license's text sits in the unpruned bake."""
+    return f"{LICENSE_TEXTS_DIR}/{answers['license']}.txt"
+
+
 # Path (relative to the baked project; {package} is the import name) -> the feature that keeps it.
 # A tuple means every feature must be on. The pruner fails loudly if a listed path is missing, so
 # a renamed file cannot silently escape pruning.
