@@ -244,6 +244,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "deploy/traefik": "traefik",
     "deploy/nginx": "nginx",
     "deploy/fluent-bit": "fluent_bit",
+    "tests/test_log_shipping.py": "fluent_bit",
     "Procfile": "heroku",
     "app.json": "heroku",
     "render.yaml": "render",
