@@ -36,7 +36,7 @@ def load_rules(path: Path = RULES_PATH) -> ModuleType:
 
 
 class FeaturesExtension(Extension):
-    """Adds the `features`, `validation_errors` and `prune_plan` filters."""
+    """Adds the `features`, `validation_errors`, `prune_plan` and `license_expression` filters."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -49,14 +49,21 @@ class FeaturesExtension(Extension):
             errors: list[str] = rules.validate(answers)
             return errors
 
-        def prune_plan(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+        def prune_plan(answers: Mapping[str, Any]) -> dict[str, Any]:
             if rules.validate(answers):
-                return {"manifest": [], "prune": []}
+                return {"manifest": [], "prune": [], "license_text": None}
             return {
                 "manifest": rules.manifest_paths(answers),
                 "prune": rules.paths_to_prune(answers),
+                "license_text": rules.license_text_path(answers),
+                "licenses_dir": rules.LICENSE_TEXTS_DIR,
+                "license_holder": answers["author_name"],
             }
+
+        def license_expression(answers: Mapping[str, Any]) -> str:
+            return rules.LICENSE_EXPRESSIONS[answers["license"]]
 
         environment.filters["features"] = features
         environment.filters["validation_errors"] = validation_errors
         environment.filters["prune_plan"] = prune_plan
+        environment.filters["license_expression"] = license_expression

@@ -1,10 +1,12 @@
-"""Prune what the answers did not choose, then write a local .env with fresh secrets.
+"""Prune what the answers did not choose, write LICENSE, then a local .env with fresh secrets.
 
 The plan (every manifest path, and those to delete) comes from hooks/rules.py, rendered in by the
 template's Jinja extension.
 """
 
+import datetime
 import json
+import re
 import secrets
 import shutil
 import sys
@@ -12,6 +14,10 @@ from pathlib import Path
 
 PLAN = json.loads(r"""{{ cookiecutter | prune_plan | tojson }}""")
 SECRET_PLACEHOLDER = "change-me"
+# The copyright line a license text leaves to the licensor ("<year> <copyright holders>" in MIT,
+# "<year> <owner>" in BSD-3-Clause). The GPL's and Apache's how-to-apply appendices are indented
+# or bracketed, so they stay as the licenses print them.
+COPYRIGHT_LINE_RE = re.compile(r"^Copyright \(c\) <year> <[^>]+>", re.MULTILINE)
 
 
 def prune(project: Path) -> None:
@@ -34,6 +40,16 @@ def prune(project: Path) -> None:
             parent.rmdir()
 
 
+def write_license(project: Path) -> None:
+    """LICENSE is the chosen license's verbatim text, with the year and the author filled in."""
+    text = (project / PLAN["license_text"]).read_text()
+    year = datetime.datetime.now(datetime.UTC).year
+    holder = PLAN["license_holder"]
+    text = COPYRIGHT_LINE_RE.sub(lambda _: f"Copyright (c) {year} {holder}", text)
+    (project / "LICENSE").write_text(text)
+    shutil.rmtree(project / PLAN["licenses_dir"])
+
+
 def write_dotenv(project: Path) -> None:
     """`.env` is `.env.example` with a fresh random value for every `change-me` secret."""
     lines = []
@@ -48,4 +64,5 @@ def write_dotenv(project: Path) -> None:
 
 
 prune(Path.cwd())
+write_license(Path.cwd())
 write_dotenv(Path.cwd())

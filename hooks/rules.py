@@ -198,6 +198,24 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(on)
 
 
+# license answer -> the SPDX expression the baked pyproject declares. The verbatim text is
+# licenses/<answer>.txt in the template (MIT and BSD-3-Clause from the SPDX License List, Apache-2.0
+# and GPL-3.0-only from Debian's /usr/share/common-licenses); the post-gen hook writes it to LICENSE.
+LICENSE_EXPRESSIONS: dict[str, str] = {
+    "MIT": "MIT",
+    "Apache-2.0": "Apache-2.0",
+    "BSD-3-Clause": "BSD-3-Clause",
+    "GPL-3.0-only": "GPL-3.0-only",
+    "Proprietary": "LicenseRef-Proprietary",
+}
+LICENSE_TEXTS_DIR = "licenses"
+
+
+def license_text_path(answers: Mapping[str, Any]) -> str:
+    """Where the chosen license's text sits in the unpruned bake."""
+    return f"{LICENSE_TEXTS_DIR}/{answers['license']}.txt"
+
+
 # Path (relative to the baked project; {package} is the import name) -> the feature that keeps it.
 # A tuple means every feature must be on. The pruner fails loudly if a listed path is missing, so
 # a renamed file cannot silently escape pruning.
@@ -226,6 +244,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "deploy/traefik": "traefik",
     "deploy/nginx": "nginx",
     "deploy/fluent-bit": "fluent_bit",
+    "tests/test_log_shipping.py": "fluent_bit",
     "Procfile": "heroku",
     "app.json": "heroku",
     "render.yaml": "render",
@@ -234,6 +253,10 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "src/{package}/core/redis.py": "redis",
     "src/{package}/core/rate_limit.py": "cache",
     "tests/test_rate_limit.py": "cache",
+    "src/{package}/core/metrics.py": "prometheus",
+    "tests/test_metrics.py": "prometheus",
+    "src/{package}/core/sentry.py": "sentry",
+    "tests/test_sentry.py": "sentry",
     # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
     "src/{package}/worker/schedule.py": "beat",
     "src/{package}/worker/housekeeping.py": ("beat", "auth"),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 import shutil
 import stat
+import tomllib
 from collections.abc import Callable
 
 import pytest
+import yaml
 from harness import checks
 from harness.baking import Baked, rules, run
 
@@ -81,3 +85,47 @@ def test_answers_render_into_the_project(bake: BakeFn) -> None:
     assert 'version = "2.0.0rc1"' in pyproject
     assert "team@billing.io" in pyproject
     assert (baked.path / "src" / "billing_api" / "main.py").is_file()
+
+
+@pytest.mark.parametrize("choice", list(rules.LICENSE_EXPRESSIONS))
+def test_license_file_and_pyproject_agree_with_the_choice(bake: BakeFn, choice: str) -> None:
+    baked = bake(license=choice, author_name="Ada Lovelace")
+    source = rules.TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / rules.license_text_path(baked.answers)
+    license_text = (baked.path / "LICENSE").read_text()
+    year = datetime.datetime.now(datetime.UTC).year
+    holder_line = re.compile(r"^Copyright \(c\) <year> <[^>]+>", re.MULTILINE)
+    if holder_line.search(source.read_text()):
+        # The licensor's copyright line is filled in; every other character is the license's.
+        assert f"Copyright (c) {year} Ada Lovelace" in license_text
+        assert license_text == holder_line.sub(f"Copyright (c) {year} Ada Lovelace", source.read_text())
+    else:
+        assert license_text == source.read_text(), "Apache-2.0 and the GPL are copied unchanged"
+    assert not (baked.path / rules.LICENSE_TEXTS_DIR).exists(), "the other license texts are gone"
+
+    project = tomllib.loads((baked.path / "pyproject.toml").read_text())["project"]
+    assert project["license"] == rules.LICENSE_EXPRESSIONS[choice]
+    assert project["license-files"] == ["LICENSE"]
+    classifiers = project.get("classifiers", [])
+    assert not [c for c in classifiers if c.startswith("License ::")], "PEP 639: the expression only"
+    assert ("Private :: Do Not Upload" in classifiers) is (choice == "Proprietary")
+
+
+@pytest.mark.parametrize("python_version", rules.CHOICE_OPTIONS["python_version"])
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_python_version_reaches_the_image_and_ci(bake: BakeFn, python_version: str, ci: str) -> None:
+    baked = bake(python_version=python_version, ci=ci)
+    dockerfile = (baked.path / "Dockerfile").read_text()
+    assert f"\nARG PYTHON_VERSION={python_version}\n" in dockerfile
+    assert "FROM python:${PYTHON_VERSION}-slim" in dockerfile
+    if ci == "github":
+        workflow = yaml.safe_load((baked.path / ".github/workflows/ci.yml").read_text())
+        assert workflow["env"]["UV_PYTHON"] == python_version
+    else:
+        pipeline = yaml.safe_load((baked.path / ".gitlab-ci.yml").read_text())
+        assert pipeline["variables"]["UV_PYTHON"] == python_version
+        assert f"-python{python_version}-" in pipeline["default"]["image"]
+    # The code itself targets the oldest supported Python, whatever the image runs.
+    pyproject = tomllib.loads((baked.path / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == ">=3.11"
+    assert pyproject["tool"]["ruff"]["target-version"] == "py311"
+    assert pyproject["tool"]["mypy"]["python_version"] == "3.11"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from pathlib import Path
 from typing import Any
@@ -107,3 +108,32 @@ def test_text_fields_are_checked() -> None:
 def test_template_dir_is_where_the_rules_expect_it() -> None:
     assert isinstance(TEMPLATE_DIR, Path)
     assert TEMPLATE_DIR.is_dir()
+
+
+# sha256 of each license text the template ships. Apache-2.0 and GPL-3.0-only are byte for byte
+# the upstream files (apache.org LICENSE-2.0.txt, gnu.org gpl-3.0.txt, as Debian ships them in
+# /usr/share/common-licenses); MIT and BSD-3-Clause are the SPDX License List texts with the
+# copyright placeholder the post-gen hook fills. A changed text must be a deliberate change here.
+LICENSE_SHA256 = {
+    "Apache-2.0": "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30",
+    "GPL-3.0-only": "3972dc9744f6499f0f9b2dbf76696f2ae7ad8af9b23dde66d6af86c9dfb36986",
+    "MIT": "b85dcd3e453d05982552c52b5fc9e0bdd6d23c6f8e844b984a88af32570b0cc0",
+    "BSD-3-Clause": "42639b2e5507163d35069be166e37a784f48a5f17e3577c16eb48fab215247cd",
+    "Proprietary": "3b274bcbc227f83967ab4e700d28143c273a189d56e49fead6ac6661b38f183c",
+}
+
+
+def test_every_license_choice_has_a_text_and_an_spdx_expression() -> None:
+    choices = set(rules.CHOICE_OPTIONS["license"])
+    assert set(rules.LICENSE_EXPRESSIONS) == choices
+    texts = TEMPLATE_DIR / rules.LICENSE_TEXTS_DIR
+    assert {path.stem for path in texts.glob("*.txt")} == choices
+    for choice in choices:
+        assert rules.license_text_path(answers(license=choice)) == f"licenses/{choice}.txt"
+    assert rules.LICENSE_EXPRESSIONS["Proprietary"].startswith("LicenseRef-")
+
+
+@pytest.mark.parametrize("choice", sorted(LICENSE_SHA256))
+def test_license_texts_are_the_pinned_verbatim_texts(choice: str) -> None:
+    text = (TEMPLATE_DIR / rules.license_text_path(answers(license=choice))).read_bytes()
+    assert hashlib.sha256(text).hexdigest() == LICENSE_SHA256[choice]

@@ -61,6 +61,10 @@ def _configure_test_environment() -> None:
     os.environ["DEBUG"] = "false"
     # A strong key, whatever .env holds: PyJWT warns about short keys and warnings are errors.
     os.environ["SECRET_KEY"] = secrets.token_hex(32)
+{%- if 'sentry' in cookiecutter | features %}
+    # Tests never report to the Sentry project in .env; test_sentry.py runs its own local sink.
+    os.environ["SENTRY_DSN"] = ""
+{%- endif %}
     get_settings.cache_clear()
 
 

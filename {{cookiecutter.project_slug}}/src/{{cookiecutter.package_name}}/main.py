@@ -26,9 +26,15 @@ from {{ cookiecutter.package_name }}.core.errors import install_error_handlers
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
 from {{ cookiecutter.package_name }}.core.health import router as health_router
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
+{%- if 'prometheus' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.metrics import install_metrics
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 {%- if 'redis' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.redis import check_redis, create_redis
+{%- endif %}
+{%- if 'sentry' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.sentry import init_sentry
 {%- endif %}
 {%- if 'items' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.items.router import router as items_router
@@ -50,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application. Tests pass their own `settings`."""
     settings = settings or get_settings()
     configure_logging(settings)
+{%- if 'sentry' in cookiecutter | features %}
+    init_sentry(settings)
+{%- endif %}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.health_checks = health_checks
 
     install_error_handlers(app, show_detail=settings.environment == "development")
+{%- if 'prometheus' in cookiecutter | features %}
+    install_metrics(app)
+{%- endif %}
     # Added last = outermost: CORS, then security headers, then request id / access log / 500.
     app.add_middleware(
         RequestContextMiddleware, show_error_detail=settings.environment == "development"

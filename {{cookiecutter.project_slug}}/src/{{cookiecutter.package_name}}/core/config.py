@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     login_rate_limit: int = Field(default=5, ge=1)
     login_rate_limit_window_seconds: int = Field(default=60, ge=1)
 {%- endif %}
+{%- if 'sentry' in cookiecutter | features %}
+
+    # Empty switches Sentry off. The environment defaults to ENVIRONMENT.
+    sentry_dsn: str = ""
+    sentry_environment: str = ""
+    sentry_traces_sample_rate: float = Field(default=0.1, ge=0, le=1)
+{%- endif %}
 
     health_check_timeout: float = Field(default=1.0, gt=0)
 

@@ -15,6 +15,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.errors import internal_error_response
+{%- if 'sentry' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.sentry import report_unhandled, tag_request_id
+{%- endif %}
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only if it is short and made of safe characters: it ends up in logs.
@@ -68,6 +71,9 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+{%- if 'sentry' in cookiecutter | features %}
+        tag_request_id(request_id)
+{%- endif %}
 
         status_code = 500
         response_started = False
@@ -84,6 +90,9 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_request_id)
         except Exception as exc:
+{%- if 'sentry' in cookiecutter | features %}
+            report_unhandled(exc)
+{%- endif %}
             error_logger.exception("unhandled_exception", exc_info=exc)
             if response_started:
                 raise

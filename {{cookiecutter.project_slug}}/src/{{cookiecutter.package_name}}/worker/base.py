@@ -26,6 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.db import create_engine, create_session_factory
 from {{ cookiecutter.package_name }}.core.errors import current_request_id
+{%- if 'sentry' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.sentry import tag_request_id
+{%- endif %}
 {%- else -%}
 from typing import Any
 
@@ -33,6 +36,9 @@ import structlog
 from celery import Task
 
 from {{ cookiecutter.package_name }}.core.errors import current_request_id
+{%- if 'sentry' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.sentry import tag_request_id
+{%- endif %}
 {%- endif %}
 
 REQUEST_ID_HEADER = "request_id"
@@ -112,6 +118,10 @@ class ServiceTask(Task):  # type: ignore[type-arg]
         structlog.contextvars.bind_contextvars(
             request_id=request_id, task_id=request.id, task=self.name
         )
+{%- if 'sentry' in cookiecutter | features %}
+        # Sentry's Celery integration gives each task its own scope: the tag stays with this task.
+        tag_request_id(request_id)
+{%- endif %}
         try:
             return super().__call__(*args, **kwargs)
         finally:

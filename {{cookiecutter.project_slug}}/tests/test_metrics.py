@@ -1,0 +1,135 @@
+"""`/metrics`: Prometheus text, labelled by route template, and bounded against scanners."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.metrics import METRICS_PATH, MULTIPROCESS_ENV
+from {{ cookiecutter.package_name }}.main import create_app
+
+WIDGET_ROUTE = "/api/v1/widgets/{widget_id}"
+
+
+def requests_by_handler(exposition: str) -> dict[tuple[str, str, str], float]:
+    """`http_requests_total` as {(handler, method, status): count}."""
+    counts: dict[tuple[str, str, str], float] = {}
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            if sample.name == "http_requests_total":
+                labels = sample.labels
+                counts[(labels["handler"], labels["method"], labels["status"])] = sample.value
+    return counts
+
+
+@pytest.fixture
+async def metrics_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    app: FastAPI = create_app(settings)
+
+    @app.get("/api/v1/widgets/{widget_id}")
+    async def read_widget(widget_id: int) -> dict[str, int]:
+        return {"id": widget_id}
+
+    async with (
+        LifespanManager(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        yield client
+
+
+async def test_metrics_are_prometheus_text(metrics_client: AsyncClient) -> None:
+    response = await metrics_client.get(METRICS_PATH)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    names = {family.name for family in text_string_to_metric_families(response.text)}
+    assert {"http_requests", "http_request_duration_seconds", "process_cpu_seconds"} <= names
+
+
+async def test_requests_are_labelled_by_route_template(metrics_client: AsyncClient) -> None:
+    for widget_id in (1, 2):
+        assert (await metrics_client.get(f"/api/v1/widgets/{widget_id}")).status_code == 200
+    assert (await metrics_client.get("/health/live")).status_code == 200
+
+    exposition = (await metrics_client.get(METRICS_PATH)).text
+    counts = requests_by_handler(exposition)
+    assert counts[(WIDGET_ROUTE, "GET", "200")] == 2
+    assert counts[("/health/live", "GET", "200")] == 1
+    assert "/api/v1/widgets/1" not in exposition
+    assert "/api/v1/widgets/2" not in exposition
+    # /metrics does not count its own scrapes.
+    assert not [key for key in counts if key[0] == METRICS_PATH]
+
+
+async def test_unmatched_paths_share_one_label(metrics_client: AsyncClient) -> None:
+    before = set(requests_by_handler((await metrics_client.get(METRICS_PATH)).text))
+    for path in ("/wp-admin/setup.php", "/api/v1/nope/1", "/api/v1/nope/2", "/.env"):
+        assert (await metrics_client.get(path)).status_code == 404
+
+    counts = requests_by_handler((await metrics_client.get(METRICS_PATH)).text)
+    assert set(counts) - before == {("none", "GET", "404")}
+    assert counts[("none", "GET", "404")] == 4
+
+
+async def test_apps_do_not_share_counters(settings: Settings) -> None:
+    app = create_app(settings)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+        assert requests_by_handler((await client.get(METRICS_PATH)).text) == {}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_several_uvicorn_workers_report_one_total(tmp_path: Path) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR set, any worker's scrape counts every worker's requests."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    multiprocess_dir = tmp_path / "prometheus"
+    env = {**os.environ, MULTIPROCESS_ENV: str(multiprocess_dir)}
+    command = [sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.main:app"]
+    command += ["--port", str(port), "--workers", "2", "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and app)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.2)
+
+        # One connection per request, from several threads, so both workers take some.
+        def hit(_: int) -> int:
+            return httpx.get(f"{base}/health/live", timeout=5).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(hit, range(40)))
+        assert statuses == [200] * 40
+
+        writers = {path.stem.rsplit("_", 1)[-1] for path in multiprocess_dir.glob("counter_*.db")}
+        assert len(writers) == 2, f"expected both workers to have counted, got pids {writers}"
+        # The probe that saw the server up counts too.
+        for _ in range(6):
+            scrape = httpx.get(f"{base}{METRICS_PATH}", timeout=5).text
+            assert requests_by_handler(scrape)[("/health/live", "GET", "200")] == 41
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

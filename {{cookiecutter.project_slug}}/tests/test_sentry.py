@@ -1,0 +1,196 @@
+"""Sentry: unhandled errors reach it tagged with the request id, and nothing personal goes along.
+
+Sentry is a third-party HTTP service, so a local HTTP server stands in for its ingest endpoint;
+the SDK sends to it exactly as it would to sentry.io (real transport, real envelopes).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import sentry_sdk
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport, AsyncClient
+from sentry_sdk.envelope import Envelope
+
+from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.core.config import Settings{% if 'celery' in cookiecutter | features %}, get_settings{% endif %}
+from {{ cookiecutter.package_name }}.core.sentry import REQUEST_ID_TAG, init_sentry
+from {{ cookiecutter.package_name }}.main import create_app
+{%- if 'celery' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.worker.app import celery_app
+from {{ cookiecutter.package_name }}.worker.base import REQUEST_ID_HEADER, ServiceTask
+from {{ cookiecutter.package_name }}.worker.signals import start_sentry
+{%- endif %}
+
+
+class SentrySink:
+    """A local stand-in for Sentry's envelope endpoint that keeps every event it receives."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        received = self.events
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                for item in Envelope.deserialize(body).items:
+                    if item.type == "event" and item.payload.json is not None:
+                        received.append(item.payload.json)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:  # keep the test output clean
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def dsn(self) -> str:
+        return f"http://public-key@127.0.0.1:{self.server.server_address[1]}/1"
+
+    def wait_for_events(self, count: int, timeout: float = 10) -> list[dict[str, Any]]:
+        """Flush the SDK, then wait until `count` events arrived; return them all."""
+        sentry_sdk.flush(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while len(self.events) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return list(self.events)
+
+
+@pytest.fixture
+def sentry_sink() -> Iterator[SentrySink]:
+    sink = SentrySink()
+    sink.thread.start()
+    try:
+        yield sink
+    finally:
+        sentry_sdk.get_client().close(timeout=2)
+        sentry_sdk.get_global_scope().set_client(None)  # back to "off" for the other tests
+        sink.server.shutdown()
+        sink.server.server_close()
+
+
+@pytest.fixture
+async def reporting_client(
+    settings: Settings, sentry_sink: SentrySink
+) -> AsyncIterator[AsyncClient]:
+    """An app with Sentry on (pointed at the sink) and a route that fails."""
+    app = create_app(settings.model_copy(update={"sentry_dsn": sentry_sink.dsn}))
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    async with (
+        LifespanManager(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        yield client
+
+
+async def test_unhandled_exception_is_reported_with_the_request_id(
+    reporting_client: AsyncClient, sentry_sink: SentrySink
+) -> None:
+    response = await reporting_client.get(
+        "/boom", headers={"Authorization": "Bearer very-secret-token", "Cookie": "session=abc"}
+    )
+
+    # The client still gets the service's JSON 500.
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    request_id = response.headers["X-Request-ID"]
+    assert response.json()["error"]["request_id"] == request_id
+
+    events = sentry_sink.wait_for_events(1)
+    assert len(events) == 1, "one event: the log line's copy is dropped as a repeat"
+    event = events[0]
+    assert event["tags"][REQUEST_ID_TAG] == request_id
+    exception = event["exception"]["values"][-1]
+    assert exception["type"] == "RuntimeError"
+    assert exception["value"] == "secret internals"
+    assert event["environment"] == "test"
+    assert event["release"] == f"{{ cookiecutter.project_slug }}@{__version__}"
+    # send_default_pii is off: no credentials and no client address leave the service.
+    sent = json.dumps(event)
+    assert "very-secret-token" not in sent
+    assert "session=abc" not in sent
+    assert "ip_address" not in event.get("user", {})
+
+
+async def test_handled_errors_are_not_reported(
+    reporting_client: AsyncClient, sentry_sink: SentrySink
+) -> None:
+    assert (await reporting_client.get("/no-such-page")).status_code == 404
+    assert (await reporting_client.get("/boom")).status_code == 500
+    events = sentry_sink.wait_for_events(1)
+    assert [e["exception"]["values"][-1]["type"] for e in events] == ["RuntimeError"]
+
+
+def test_settings_reach_the_sdk(settings: Settings, sentry_sink: SentrySink) -> None:
+    started = init_sentry(
+        settings.model_copy(
+            update={
+                "sentry_dsn": sentry_sink.dsn,
+                "sentry_environment": "staging",
+                "sentry_traces_sample_rate": 0.25,
+            }
+        )
+    )
+    assert started is True
+    options = sentry_sdk.get_client().options
+    assert options["environment"] == "staging"
+    assert options["traces_sample_rate"] == 0.25
+    assert not options.get("send_default_pii")
+
+
+def test_empty_dsn_leaves_sentry_off(settings: Settings) -> None:
+    assert init_sentry(settings.model_copy(update={"sentry_dsn": ""})) is False
+    create_app(settings.model_copy(update={"sentry_dsn": ""}))
+    assert not sentry_sdk.get_client().is_active()
+
+
+def test_traces_sample_rate_is_a_share(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="sentry_traces_sample_rate"):
+        Settings.model_validate({**settings.model_dump(), "sentry_traces_sample_rate": 2})
+{%- if 'celery' in cookiecutter | features %}
+
+
+@celery_app.task(bind=True, base=ServiceTask, name="tests.sentry_failing_task")
+def failing_task(self: ServiceTask) -> None:
+    """Fails on purpose."""
+    raise RuntimeError("task exploded")
+
+
+def test_task_failure_is_reported_with_the_enqueuing_request_id(
+    sentry_sink: SentrySink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker starts Sentry from its own settings (the environment) on `celeryd_init`.
+    monkeypatch.setenv("SENTRY_DSN", sentry_sink.dsn)
+    get_settings.cache_clear()
+    try:
+        start_sentry()
+    finally:
+        monkeypatch.delenv("SENTRY_DSN")
+        get_settings.cache_clear()
+
+    result = failing_task.apply(headers={REQUEST_ID_HEADER: "request-that-enqueued"})
+    assert result.failed()
+
+    events = sentry_sink.wait_for_events(1)
+    assert len(events) == 1
+    event = events[0]
+    assert event["tags"][REQUEST_ID_TAG] == "request-that-enqueued"
+    assert event["exception"]["values"][-1]["value"] == "task exploded"
+    assert event["exception"]["values"][-1]["mechanism"]["type"] == "celery"
+{%- endif %}
