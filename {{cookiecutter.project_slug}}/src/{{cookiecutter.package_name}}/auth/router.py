@@ -3,8 +3,7 @@
 
 Login and refresh put the tokens in HttpOnly cookies (`cookies.py`) instead of the body; every
 unsafe request, login and sign-up included, needs the CSRF token that `GET /auth/csrf` issues.
-{%- endif %}
-"""
+{% endif %}"""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, {% if 'cookie' not in cookiecutter | features %}
 
 
 class TokenPair(BaseModel):
-    """An access and a refresh token, as the auth service issues them{% if 'bearer' in cookiecutter | features %} (login and refresh answer this){% endif %}."""
+    """An access and a refresh token, as the auth service issues them{% if 'bearer' in cookiecutter | features %} (and login answers){% endif %}."""
 
     access_token: str
     refresh_token: str
