@@ -68,10 +68,10 @@ def _configure_test_environment() -> None:
 
 _configure_test_environment()
 
-{%- if 'cookie' in cookiecutter | features %}
+{% if 'cookie' in cookiecutter | features -%}
 from {{ cookiecutter.package_name }}.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE  # noqa: E402
 from {{ cookiecutter.package_name }}.core.csrf import CSRF_COOKIE, CSRF_HEADER  # noqa: E402
-{%- endif %}
+{% endif -%}
 from {{ cookiecutter.package_name }}.core.db import get_session  # noqa: E402
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.security import create_token, hash_password  # noqa: E402
