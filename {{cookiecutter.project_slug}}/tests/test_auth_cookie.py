@@ -285,27 +285,44 @@ async def test_refused_request_changes_nothing(
     assert (await browser.get(f"{API}/users/me")).json()["email"] == user.email
 
 
-async def test_every_method_but_the_safe_ones_is_checked(browser: AsyncClient) -> None:
-    for method in ("POST", "PUT", "PATCH", "DELETE"):
-        response = await browser.request(method, f"{API}/users/me")
-        assert_csrf_refused(response, "csrf_token_missing")
-    for method in SAFE_METHODS - {"TRACE", "HEAD"}:
-        assert (await browser.request(method, "/health/live")).status_code != 403
+async def test_every_unsafe_method_of_every_route_is_checked(settings: Settings) -> None:
+    app = create_app(settings)
+
+    # A route added later, with any method, is covered without opting in.
+    @app.api_route(
+        "/added-later",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    async def added_later() -> dict[str, str]:
+        return {"reached": "yes"}
+
+    async with LifespanManager(app), bare_client(app) as client:
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            response = await client.request(method, "/added-later")
+            assert_csrf_refused(response, "csrf_token_missing")
+        for method in SAFE_METHODS - {"TRACE", "HEAD"}:
+            response = await client.request(method, "/added-later")
+            assert response.status_code != 403, method
+        # What no route runs gets its own answer: nothing would act on it.
+        assert (await client.put("/health/live")).status_code == 405
+        assert (await client.post("/no-such-route")).status_code == 404
 
 
 async def test_openapi_declares_the_csrf_header_and_its_403(client: AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
-    scheme = schema["components"]["securitySchemes"]["CSRFToken"]
-    assert scheme == {**scheme, "type": "apiKey", "in": "header", "name": CSRF_HEADER}
+    schemes = schema["components"]["securitySchemes"]
+    header, cookie = schemes["CSRFToken"], schemes["CSRFCookie"]
+    assert header == {**header, "type": "apiKey", "in": "header", "name": CSRF_HEADER}
+    assert cookie == {**cookie, "type": "apiKey", "in": "cookie", "name": CSRF_COOKIE}
     unsafe = 0
     for operations in schema["paths"].values():
         for method, operation in operations.items():
-            required = {name for r in operation.get("security", []) for name in r}
-            if method.upper() in SAFE_METHODS:
-                assert "CSRFToken" not in required
-            else:
+            for requirement in operation.get("security", [{}]):
+                needs_csrf = {"CSRFToken", "CSRFCookie"} <= requirement.keys()
+                assert needs_csrf is (method.upper() not in SAFE_METHODS), (method, requirement)
+            if method.upper() not in SAFE_METHODS:
                 unsafe += 1
-                assert "CSRFToken" in required
                 assert "403" in operation["responses"]
     assert unsafe >= 4
 

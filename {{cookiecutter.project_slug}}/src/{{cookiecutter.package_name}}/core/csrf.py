@@ -8,7 +8,8 @@ cookie to copy it into a header. `GET /api/v1/auth/csrf` issues the cookie and r
 
 The check is a pure ASGI middleware, so it covers every route (including routes added later) and
 answers before a body is parsed. It runs inside the request-context middleware, so its 403 has the
-request id and the service's one JSON error shape.
+request id and the service's one JSON error shape. A request that no route would run (404, 405)
+passes through to get that answer: it reaches no code that could act on it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -26,10 +28,15 @@ from {{ cookiecutter.package_name }}.core.errors import error_json
 
 CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "X-CSRF-Token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# QUERY is the proposed safe method with a body (an IETF HTTP working group draft).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"})
 # What `new_csrf_token` makes (43 URL-safe characters), with room for a longer token.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
-SECURITY_SCHEME = "CSRFToken"
+# OpenAPI security schemes: the check needs both (AND), so each unsafe operation requires both.
+CSRF_SCHEMES = {
+    "CSRFToken": {"in": "header", "name": CSRF_HEADER},
+    "CSRFCookie": {"in": "cookie", "name": CSRF_COOKIE},
+}
 
 
 def new_csrf_token() -> str:
@@ -66,6 +73,11 @@ def issue_csrf_token(request: Request, response: Response, settings: Settings) -
     return token
 
 
+def reaches_an_endpoint(scope: Scope) -> bool:
+    """True when a route of the app accepts this path and method (as the router will decide)."""
+    return any(route.matches(scope)[0] is Match.FULL for route in scope["app"].router.routes)
+
+
 class CSRFMiddleware:
     """Refuses an unsafe request unless its `X-CSRF-Token` header repeats its `csrftoken` cookie."""
 
@@ -73,7 +85,11 @@ class CSRFMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in SAFE_METHODS
+            or not reaches_an_endpoint(scope)
+        ):
             await self.app(scope, receive, send)
             return
         request = Request(scope)
@@ -100,10 +116,10 @@ class CSRFMiddleware:
 
 
 def document_csrf(app: FastAPI) -> None:
-    """Declare the check in the OpenAPI document: the header on every unsafe operation, and its 403.
+    """Declare the check in the OpenAPI document: what every unsafe operation needs, and its 403.
 
-    The header is a security scheme, so Swagger UI's "Authorize" sends it with every request and
-    clients (and fuzzers) see that an unsafe operation can answer 403.
+    The cookie and the header are security schemes, so Swagger UI's "Authorize" sends the header
+    with every request, and clients (and fuzzers) see that an unsafe operation can answer 403.
     """
     build_schema = app.openapi
 
@@ -111,13 +127,13 @@ def document_csrf(app: FastAPI) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = build_schema()
-        components = schema.setdefault("components", {})
-        components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
-            "type": "apiKey",
-            "in": "header",
-            "name": CSRF_HEADER,
-            "description": f"The value of the {CSRF_COOKIE} cookie (GET /api/v1/auth/csrf)",
-        }
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        for name, where in CSRF_SCHEMES.items():
+            schemes[name] = {
+                "type": "apiKey",
+                **where,
+                "description": "The CSRF token from GET /api/v1/auth/csrf, as cookie and header",
+            }
         forbidden = {
             "description": "Forbidden (also: the CSRF token is missing or does not match)",
             "content": {
@@ -129,7 +145,8 @@ def document_csrf(app: FastAPI) -> None:
                 if method.upper() in SAFE_METHODS:
                     continue
                 requirements = operation.get("security") or [{}]
-                operation["security"] = [{**r, SECURITY_SCHEME: []} for r in requirements]
+                csrf: dict[str, list[str]] = {name: [] for name in CSRF_SCHEMES}
+                operation["security"] = [{**r, **csrf} for r in requirements]
                 operation["responses"].setdefault("403", forbidden)
         app.openapi_schema = schema
         return schema
