@@ -2,6 +2,7 @@
 
 The drills run in one xdist group, in file order, against a PostgreSQL and a Redis of their own,
 because they stop those servers. Each records one line with its figure for the drill summary.
+The cookie-auth bake gets its own fuzz and CSRF drills, at the end, on the shared servers.
 """
 
 from __future__ import annotations
@@ -11,27 +12,31 @@ import secrets
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 import redis
+from conftest import Services
 from harness import summary
-from harness.baking import Baked, clean_env, run, sync
+from harness.baking import Baked, clean_env, run, sync, variant_id
 from harness.checks import dotenv
 from harness.drills import (
     API,
     PASSWORD,
+    DrillFigure,
     Probe,
     Stack,
     bandit,
+    browser_session,
     drill,
     error_code,
     pip_audit,
     schemathesis,
     secret_scan,
+    served_operations,
     wait_for,
     wrk,
 )
@@ -142,24 +147,35 @@ def test_secret_scan_catches_a_planted_key_and_a_leaked_env_value(tmp_path: Path
 # --- Fuzzing -----------------------------------------------------------------------------------
 
 
+def fuzz(
+    figure: DrillFigure,
+    base: str,
+    report: Path,
+    headers: Mapping[str, str],
+    security: Mapping[str, str] | None = None,
+) -> None:
+    """Fuzz every operation of the served bake; no failure and no error, at the example floor."""
+    started = time.monotonic()
+    result = schemathesis(base, headers, report, FUZZ_EXAMPLES, security)
+    cases = result["test_cases"]
+    operations = result["operations"]
+    figure.detail = (
+        f"{cases['generated']:,} cases over {operations['tested']} operations "
+        f"(max {FUZZ_EXAMPLES} examples each per phase), {cases['unique_failures']} failures, "
+        f"{cases['errored']} errors, {time.monotonic() - started:.0f} s"
+    )
+    print(result["output"][-3000:])
+    assert operations["tested"] == operations["total"] == len(served_operations(base)), operations
+    assert cases["generated"] >= FUZZ_EXAMPLES * operations["tested"], cases
+    assert result["failures"] == [] and cases["unique_failures"] == 0, result["output"]
+    assert result["errors"] == [] and cases["errored"] == 0, result["output"]
+    assert result["exit_code"] == 0, result["output"]
+
+
 def test_fuzzing_finds_no_server_error_and_no_schema_violation(stack: Stack, tmp_path: Path) -> None:
     _, headers = stack.new_user("fuzz")
     with drill("fuzz") as figure:
-        started = time.monotonic()
-        report = schemathesis(stack.base, headers, tmp_path / "schemathesis.json", FUZZ_EXAMPLES)
-        cases = report["test_cases"]
-        operations = report["operations"]
-        figure.detail = (
-            f"{cases['generated']:,} cases over {operations['tested']} operations "
-            f"(max {FUZZ_EXAMPLES} examples each per phase), {cases['unique_failures']} failures, "
-            f"{cases['errored']} errors, {time.monotonic() - started:.0f} s"
-        )
-        print(report["output"][-3000:])
-        assert operations["tested"] == operations["total"] == len(stack.operations()), operations
-        assert cases["generated"] >= FUZZ_EXAMPLES * operations["tested"], cases
-        assert report["failures"] == [] and cases["unique_failures"] == 0, report["output"]
-        assert report["errors"] == [] and cases["errored"] == 0, report["output"]
-        assert report["exit_code"] == 0, report["output"]
+        fuzz(figure, stack.base, tmp_path / "schemathesis.json", headers)
 
 
 # --- Load --------------------------------------------------------------------------------------
@@ -535,3 +551,54 @@ def test_worker_sigterm_lets_the_running_task_finish(job_drills: Stack, tmp_path
             assert [e for e in events if e[0] == "succeeded"] == [("succeeded", 1)], events
     finally:
         worker.stop()
+
+
+# --- Cookie authentication ---------------------------------------------------------------------
+
+COOKIE_AUTH = {"auth": "cookie"}
+
+
+@pytest.fixture(scope="module")
+def cookie_base(bake: BakeFn, services: Services) -> Iterator[str]:
+    """The cookie-auth bake (every other option at its default), migrated and served."""
+    baked = bake(**COOKIE_AUTH)
+    name = variant_id(COOKIE_AUTH)
+    env = services.app_env(f"drills-{name}")
+    with summary.timed(name, "sync"):
+        sync(baked.path, env)
+    run(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], cwd=baked.path, env=env)
+    with serving(baked, env) as base:
+        yield base
+
+
+def test_cookie_bake_refuses_an_unsafe_request_without_the_csrf_token(cookie_base: str) -> None:
+    with drill("csrf (cookie)") as figure, httpx.Client(base_url=cookie_base, timeout=10) as client:
+        signup = {"email": "csrf-drill@example.com", "password": PASSWORD}
+        anonymous = client.post(f"{API}/auth/signup", json=signup)
+        security = browser_session(cookie_base, "csrf")
+        client.cookies.set("access_token", security["APIKeyCookie"])
+        client.cookies.set("csrftoken", security["CSRFToken"])
+        item = {"title": "forged?"}
+        missing = client.post(f"{API}/items", json=item)
+        wrong = client.post(f"{API}/items", json=item, headers={"X-CSRF-Token": "x" * 43})
+        right = client.post(f"{API}/items", json=item, headers={"X-CSRF-Token": security["CSRFToken"]})
+        stored = client.get(f"{API}/items").json()["total"]
+        figure.detail = (
+            f"POST without the token: {anonymous.status_code} {error_code(anonymous)} (signed out), "
+            f"{missing.status_code} {error_code(missing)} (signed in); wrong token "
+            f"{wrong.status_code} {error_code(wrong)}; right token {right.status_code}; "
+            f"{stored} item stored"
+        )
+        assert (anonymous.status_code, error_code(anonymous)) == (403, "csrf_token_missing"), anonymous.text
+        assert (missing.status_code, error_code(missing)) == (403, "csrf_token_missing"), missing.text
+        assert (wrong.status_code, error_code(wrong)) == (403, "csrf_token_mismatch"), wrong.text
+        assert right.status_code == 201, right.text
+        assert stored == 1, "a refused request must store nothing"
+
+
+def test_fuzzing_the_cookie_bake_finds_no_server_error_and_no_schema_violation(
+    cookie_base: str, tmp_path: Path
+) -> None:
+    security = browser_session(cookie_base, "fuzz")
+    with drill("fuzz (cookie)") as figure:
+        fuzz(figure, cookie_base, tmp_path / "schemathesis-cookie.json", {}, security)

@@ -112,9 +112,29 @@ class Stack:
 
     def operations(self) -> set[str]:
         """`METHOD /path` for every operation the OpenAPI document lists."""
-        with self.client() as client:
-            paths = client.get("/openapi.json").json()["paths"]
-        return {f"{method.upper()} {path}" for path, ops in paths.items() for method in ops}
+        return served_operations(self.base)
+
+
+def served_operations(base: str) -> set[str]:
+    """`METHOD /path` for every operation the OpenAPI document of the service at `base` lists."""
+    paths = httpx.get(f"{base}/openapi.json", timeout=10).json()["paths"]
+    return {f"{method.upper()} {path}" for path, ops in paths.items() for method in ops}
+
+
+def browser_session(base: str, prefix: str) -> dict[str, str]:
+    """Sign up and log in a fresh user as a cookie-auth front end does: GET /auth/csrf first, then
+    the CSRF header on every unsafe request. Returns the cookie-mode security values by the
+    OpenAPI scheme names of the bake (the access cookie, and the CSRF token as cookie and header)."""
+    email = f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+    with httpx.Client(base_url=base, timeout=10) as client:
+        token = client.get(f"{API}/auth/csrf").json()["csrf_token"]
+        csrf = {"X-CSRF-Token": token}
+        signup = client.post(f"{API}/auth/signup", json={"email": email, "password": PASSWORD}, headers=csrf)
+        assert signup.status_code == 201, signup.text
+        login = client.post(f"{API}/auth/login", data={"username": email, "password": PASSWORD}, headers=csrf)
+        assert login.status_code == 200, login.text
+        assert "access_token" not in login.json(), "cookie mode must not put tokens in the body"
+        return {"APIKeyCookie": login.cookies["access_token"], "CSRFToken": token, "CSRFCookie": token}
 
 
 def error_code(response: httpx.Response) -> str | None:
@@ -173,12 +193,34 @@ class Probe:
 # --- Fuzzing -----------------------------------------------------------------------------------
 
 
-def schemathesis(base: str, headers: Mapping[str, str], report: Path, max_examples: int) -> dict[str, Any]:
-    """`st run` against the live /openapi.json; returns its JSON report (exit code included)."""
+def schemathesis(
+    base: str,
+    headers: Mapping[str, str],
+    report: Path,
+    max_examples: int,
+    security: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """`st run` against the live /openapi.json; returns its JSON report (exit code included).
+
+    `security` maps OpenAPI security scheme names to their values: schemathesis then sends each
+    where the scheme says (header or cookie), and knows to leave it out when it tests a request
+    without credentials; a fixed `Cookie` header would ride along on those too.
+    """
     # Every check but positive_data_acceptance: format "email" admits addresses (reserved TLDs)
     # that email-validator rightly refuses, a documented gap between JSON Schema and the app.
+    config: list[str] = []
+    if security:
+        config_file = report.with_suffix(".toml")
+        # A JSON string is a valid TOML basic string.
+        config_file.write_text(
+            "".join(
+                f"[auth.openapi.{scheme}]\napi_key = {json.dumps(key)}\n" for scheme, key in security.items()
+            )
+        )
+        config = ["--config-file", str(config_file)]
     args = [
         tool("st"),
+        *config,
         "run",
         f"{base}/openapi.json",
         "--max-examples",

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+{%- if 'auth' in cookiecutter | features or 'redis' in cookiecutter | features %}
 import uuid
+{%- endif %}
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import ASGITransport, AsyncClient{% if 'auth' in cookiecutter | features %}, Response{% endif %}
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -70,6 +72,10 @@ def _configure_test_environment() -> None:
 
 _configure_test_environment()
 
+{% if 'cookie' in cookiecutter | features -%}
+from {{ cookiecutter.package_name }}.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE  # noqa: E402
+from {{ cookiecutter.package_name }}.core.csrf import CSRF_COOKIE, CSRF_HEADER  # noqa: E402
+{% endif -%}
 from {{ cookiecutter.package_name }}.core.db import get_session  # noqa: E402
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.security import create_token, hash_password  # noqa: E402
@@ -80,6 +86,11 @@ from {{ cookiecutter.package_name }}.users.models import User  # noqa: E402
 {%- endif %}
 
 PASSWORD = "correct-horse-battery-staple"
+{%- if 'cookie' in cookiecutter | features %}
+# The CSRF pair a page of the service's own front end holds after GET /auth/csrf; `client_for`
+# sends it with every request. The tests of the CSRF check itself use bare clients.
+CSRF_TOKEN = secrets.token_urlsafe(32)
+{%- endif %}
 
 
 async def _create_database_if_missing(url: str) -> None:
@@ -136,8 +147,13 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 def settings() -> Settings:
+{%- if 'redis' in cookiecutter | features %}
     """Test settings; a fresh Redis key prefix per test keeps rate-limit counters apart."""
     return get_settings().model_copy(update={"redis_key_prefix": f"test-{uuid.uuid4().hex}:"})
+{%- else %}
+    """Test settings."""
+    return get_settings()
+{%- endif %}
 
 
 @pytest.fixture
@@ -154,10 +170,22 @@ async def app(settings: Settings, session: AsyncSession) -> AsyncIterator[FastAP
         yield application
 
 
+def client_for(app: FastAPI, base_url: str = "http://test") -> AsyncClient:
+    """An HTTP client that calls `app` in-process{% if 'cookie' in cookiecutter | features %}, with the CSRF cookie and header{% endif %}."""
+    return AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url=base_url,
+{%- if 'cookie' in cookiecutter | features %}
+        cookies={CSRF_COOKIE: CSRF_TOKEN},
+        headers={CSRF_HEADER: CSRF_TOKEN},
+{%- endif %}
+    )
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     """An HTTP client that calls the app in-process."""
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as http:
+    async with client_for(app) as http:
         yield http
 {%- if 'auth' in cookiecutter | features %}
 
@@ -197,30 +225,65 @@ async def superuser(session: AsyncSession, password_hash: str) -> User:
     return await _make_user(session, password_hash, is_superuser=True)
 
 
-def bearer(
+def access_headers(token: str) -> dict[str, str]:
+    """How a client presents an access token: {% if 'cookie' in cookiecutter | features %}the access cookie, beside the CSRF cookie (a
+    browser sends both; an explicit Cookie header replaces the client's cookie jar){% else %}the `Authorization: Bearer` header{% endif %}."""
+{%- if 'cookie' in cookiecutter | features %}
+    return {"Cookie": f"{ACCESS_COOKIE}={token}; {CSRF_COOKIE}={CSRF_TOKEN}"}
+{%- else %}
+    return {"Authorization": f"Bearer {token}"}
+{%- endif %}
+
+
+def auth_headers(
     user: User, settings: Settings, *, expires_in: timedelta | None = None
 ) -> dict[str, str]:
-    """Authorization headers with a fresh access token for `user`."""
+    """Credentials of `user`, with a fresh access token."""
     token, _ = create_token(
         str(user.id),
         "access",
         secret_key=settings.secret_key,
         expires_in=expires_in or timedelta(minutes=5),
     )
-    return {"Authorization": f"Bearer {token}"}
+    return access_headers(token)
+
+
+async def post_login(client: AsyncClient, email: str, password: str = PASSWORD) -> Response:
+    """`POST /auth/login` with the OAuth2 password form."""
+    return await client.post("/api/v1/auth/login", data={"username": email, "password": password})
+
+
+def issued_tokens(response: Response) -> tuple[str, str]:
+    """The access and the refresh token that a login or refresh answer hands out."""
+{%- if 'cookie' in cookiecutter | features %}
+    return response.cookies[ACCESS_COOKIE], response.cookies[REFRESH_COOKIE]
+{%- else %}
+    body = response.json()
+    return body["access_token"], body["refresh_token"]
+{%- endif %}
+
+
+async def post_with_refresh_token(client: AsyncClient, path: str, token: str) -> Response:
+    """`POST` to /auth/refresh or /auth/logout, presenting `token` as the client would."""
+{%- if 'cookie' in cookiecutter | features %}
+    cookies = f"{REFRESH_COOKIE}={token}; {CSRF_COOKIE}={CSRF_TOKEN}"
+    return await client.post(path, headers={"Cookie": cookies})
+{%- else %}
+    return await client.post(path, json={"refresh_token": token})
+{%- endif %}
 
 
 @pytest.fixture
 def user_headers(user: User, settings: Settings) -> dict[str, str]:
-    return bearer(user, settings)
+    return auth_headers(user, settings)
 
 
 @pytest.fixture
 def other_user_headers(other_user: User, settings: Settings) -> dict[str, str]:
-    return bearer(other_user, settings)
+    return auth_headers(other_user, settings)
 
 
 @pytest.fixture
 def superuser_headers(superuser: User, settings: Settings) -> dict[str, str]:
-    return bearer(superuser, settings)
+    return auth_headers(superuser, settings)
 {%- endif %}

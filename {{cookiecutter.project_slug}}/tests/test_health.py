@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from starlette.datastructures import State
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
 from {{ cookiecutter.package_name }}.main import create_app
+from tests.conftest import client_for
 
 
 async def test_live(client: AsyncClient) -> None:
@@ -63,7 +64,7 @@ async def broken_app(settings: Settings) -> AsyncIterator[FastAPI]:
 
 
 async def test_ready_is_503_when_dependencies_are_down(broken_app: FastAPI) -> None:
-    async with AsyncClient(transport=ASGITransport(app=broken_app), base_url="http://t") as client:
+    async with client_for(broken_app, "http://t") as client:
         response = await asyncio.wait_for(client.get("/health/ready"), timeout=5)
     assert response.status_code == 503
     body = response.json()
@@ -75,7 +76,7 @@ async def test_ready_is_503_when_dependencies_are_down(broken_app: FastAPI) -> N
 
 
 async def test_database_down_answers_503_json_not_500(broken_app: FastAPI) -> None:
-    async with AsyncClient(transport=ASGITransport(app=broken_app), base_url="http://t") as client:
+    async with client_for(broken_app, "http://t") as client:
         response = await asyncio.wait_for(
             client.post(
                 "/api/v1/auth/signup", json={"email": "a@example.com", "password": "long-enough"}

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.security import verify_password
 from {{ cookiecutter.package_name }}.users.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import issued_tokens, post_login, post_with_refresh_token
 
 
 async def test_read_me(client: AsyncClient, user: User, user_headers: dict[str, str]) -> None:
@@ -120,13 +120,10 @@ async def test_deleted_users_tokens_go_with_them(
     superuser_headers: dict[str, str],
     user: User,
 ) -> None:
-    login = await client.post(
-        "/api/v1/auth/login", data={"username": user.email, "password": PASSWORD}
-    )
+    login = await post_login(client, user.email)
     assert login.status_code == 200
     response = await client.delete(f"/api/v1/users/{user.id}", headers=superuser_headers)
     assert response.status_code == 204
-    refresh = await client.post(
-        "/api/v1/auth/refresh", json={"refresh_token": login.json()["refresh_token"]}
-    )
+    _, refresh_token = issued_tokens(login)
+    refresh = await post_with_refresh_token(client, "/api/v1/auth/refresh", refresh_token)
     assert refresh.status_code == 401

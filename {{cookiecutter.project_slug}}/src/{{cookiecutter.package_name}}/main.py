@@ -13,6 +13,9 @@ from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.auth.router import router as auth_router
 {%- endif %}
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
+{%- if 'cookie' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.csrf import CSRFMiddleware, document_csrf
+{%- endif %}
 {%- if 'db' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.db import (
     check_database,
@@ -108,6 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.health_checks = health_checks
 
     install_error_handlers(app, show_detail=settings.environment == "development")
+{%- if 'cookie' in cookiecutter | features %}
+    # Innermost: its 403 gets the request id, the security headers and CORS like any answer.
+    app.add_middleware(CSRFMiddleware)
+{%- endif %}
 {%- if 'prometheus' in cookiecutter | features %}
     install_metrics(app)
 {%- endif %}
@@ -138,6 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- endif %}
     app.include_router(health_router)
     app.include_router(api)
+{%- if 'cookie' in cookiecutter | features %}
+    document_csrf(app)
+{%- endif %}
     return app
 
 

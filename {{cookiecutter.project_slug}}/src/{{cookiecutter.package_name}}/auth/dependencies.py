@@ -6,8 +6,15 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends{% if 'cache' in cookiecutter | features %}, Request{% endif %}
+{%- if 'cookie' in cookiecutter | features %}
+from fastapi.security import APIKeyCookie, OAuth2PasswordRequestForm
+{%- else %}
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+{%- endif %}
 
+{% if 'cookie' in cookiecutter | features -%}
+from {{ cookiecutter.package_name }}.auth.cookies import ACCESS_COOKIE
+{% endif -%}
 from {{ cookiecutter.package_name }}.auth.exceptions import InactiveUser, InvalidToken, NotSuperuser
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import SessionDep
@@ -21,14 +28,19 @@ from {{ cookiecutter.package_name }}.core.errors import UnauthorizedError
 from {{ cookiecutter.package_name }}.core.security import InvalidTokenError, decode_token
 from {{ cookiecutter.package_name }}.users.models import User
 
+{% if 'cookie' in cookiecutter | features -%}
+# The access token travels in an HttpOnly cookie that login sets (see `cookies.py`).
+access_cookie = APIKeyCookie(name=ACCESS_COOKIE, auto_error=False)
+{%- else -%}
 # Relative, so Swagger UI's "Authorize" also works behind ROOT_PATH.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="api/v1/auth/login", auto_error=False)
+{%- endif %}
 
 LoginForm = Annotated[OAuth2PasswordRequestForm, Depends()]
 
 
 async def get_current_user(
-    token: Annotated[str | None, Depends(oauth2_scheme)],
+    token: Annotated[str | None, Depends({% if 'cookie' in cookiecutter | features %}access_cookie{% else %}oauth2_scheme{% endif %})],
     session: SessionDep,
     settings: SettingsDep,
 ) -> User:

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     # Seconds between purges of expired refresh tokens (0 switches the task off).
     housekeeping_interval_seconds: int = Field(default=3600, ge=0)
 {%- endif %}
+{%- if 'cookie' in cookiecutter | features %}
+
+    # Unset: Secure cookies in production only (tests and local development speak plain HTTP).
+    cookie_secure: bool | None = None
+    # lax: cookies go with top-level navigations from other sites but not with their POSTs.
+    cookie_samesite: Literal["lax", "strict", "none"] = "lax"
+{%- endif %}
 {%- if 'cache' in cookiecutter | features %}
 
     login_rate_limit: int = Field(default=5, ge=1)
@@ -139,6 +146,13 @@ class Settings(BaseSettings):
                 "first so a task can clean up"
             )
 {%- endif %}
+{%- if 'cookie' in cookiecutter | features %}
+        if self.cookie_samesite == "none" and not self.secure_cookies:
+            raise ValueError(
+                "COOKIE_SAMESITE=none needs Secure cookies (browsers drop them otherwise); "
+                "set COOKIE_SECURE=true or COOKIE_SAMESITE=lax"
+            )
+{%- endif %}
         if self.environment == "production":
             self._refuse_unsafe_production_values()
         return self
@@ -165,11 +179,25 @@ class Settings(BaseSettings):
                 "CORS_ORIGINS='*' with CORS_ALLOW_CREDENTIALS=true is refused in production; "
                 "list the allowed origins in CORS_ORIGINS or set CORS_ALLOW_CREDENTIALS=false"
             )
+{%- if 'cookie' in cookiecutter | features %}
+        if self.cookie_secure is False:
+            raise ValueError(
+                "COOKIE_SECURE=false is refused in production: the auth cookies would travel "
+                "over plain HTTP; serve HTTPS and unset COOKIE_SECURE (or set it to true)"
+            )
+{%- endif %}
 
     @property
     def is_production(self) -> bool:
         """True when ENVIRONMENT=production."""
         return self.environment == "production"
+{%- if 'cookie' in cookiecutter | features %}
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry the Secure flag: COOKIE_SECURE, else only in production."""
+        return self.is_production if self.cookie_secure is None else self.cookie_secure
+{%- endif %}
 
 
 @lru_cache
