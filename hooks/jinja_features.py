@@ -61,7 +61,8 @@ class FeaturesExtension(Extension):
             }
 
         def license_expression(answers: Mapping[str, Any]) -> str:
-            return rules.LICENSE_EXPRESSIONS[answers["license"]]
+            expression: str = rules.LICENSE_EXPRESSIONS[answers["license"]]
+            return expression
 
         environment.filters["features"] = features
         environment.filters["validation_errors"] = validation_errors
