@@ -58,6 +58,9 @@ async def update_user(session: AsyncSession, user: User, changes: UserUpdateMe) 
         if await get_user_by_email(session, data["email"]) is not None:
             raise EmailAlreadyRegistered
         user.email = data["email"]
+{%- if 'email' in cookiecutter | features %}
+        user.email_verified_at = None  # the new address is not verified yet
+{%- endif %}
     if "password" in data:
         user.hashed_password = hash_password(data["password"])
     if isinstance(changes, UserAdminUpdate):
