@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, {% if 'cache' in cookiecutter | features %}Depends, {% endif %}status
 
+{% if 'email' in cookiecutter | features -%}
+from {{ cookiecutter.package_name }}.account import service as account_service
+from {{ cookiecutter.package_name }}.account.exceptions import EmailNotVerified
+{% endif -%}
 from {{ cookiecutter.package_name }}.auth import service
 from {{ cookiecutter.package_name }}.auth.dependencies import LoginForm{% if 'cache' in cookiecutter | features %}, enforce_login_rate_limit{% endif %}
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, TokenPair
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
+{%- if 'email' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.mail.outbox import OutboxDep
+{%- endif %}
 from {{ cookiecutter.package_name }}.users import service as users_service
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserRead
 
@@ -22,9 +29,18 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     response_model=UserRead,
     responses=error_responses(409, 422, 503),
 )
+{%- if 'email' in cookiecutter | features %}
+async def signup(
+    body: UserCreate, session: SessionDep, settings: SettingsDep, outbox: OutboxDep
+) -> UserRead:
+    """Create an account, and email a link that verifies its address."""
+    user = await users_service.create_user(session, email=body.email, password=body.password)
+    await account_service.send_verification(session, user, settings, outbox)
+{%- else %}
 async def signup(body: UserCreate, session: SessionDep) -> UserRead:
     """Create an account."""
     user = await users_service.create_user(session, email=body.email, password=body.password)
+{%- endif %}
     return UserRead.model_validate(user)
 
 
@@ -41,6 +57,10 @@ async def signup(body: UserCreate, session: SessionDep) -> UserRead:
 async def login(form: LoginForm, session: SessionDep, settings: SettingsDep) -> TokenPair:
     """Exchange email (as `username`) and password for an access and a refresh token."""
     user = await service.authenticate(session, form.username, form.password)
+{%- if 'email' in cookiecutter | features %}
+    if settings.require_verified_email and user.email_verified_at is None:
+        raise EmailNotVerified
+{%- endif %}
     return await service.login(session, user, settings)
 
 
