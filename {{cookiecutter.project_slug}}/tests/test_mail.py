@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 {% if 'celery' in cookiecutter | features -%}
 from collections.abc import Iterator
+from dataclasses import asdict
 {% endif -%}
 from datetime import timedelta
 
@@ -179,7 +180,7 @@ def test_the_task_gives_up_at_once_on_a_permanent_refusal(
     mailbox: Mailbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     mailbox.refuse_next(PERMANENT, times=5)
-    result = send_email_task.apply(args=(EMAIL.as_payload(),))
+    result = send_email_task.apply(args=(asdict(EMAIL),))
     assert isinstance(result.result, aiosmtplib.SMTPResponseException)
     assert mailbox.attempts == 1
     assert "email_failed" in logged_events(caplog, logging.ERROR)
@@ -189,7 +190,7 @@ def test_the_task_gives_up_at_once_on_a_permanent_refusal(
 @pytest.mark.usefixtures("fast_retries")
 def test_the_task_stops_retrying_after_email_max_retries(mailbox: Mailbox) -> None:
     mailbox.refuse_next(TEMPORARY, times=5)
-    result = send_email_task.apply(args=(EMAIL.as_payload(),))
+    result = send_email_task.apply(args=(asdict(EMAIL),))
     assert isinstance(result.result, aiosmtplib.SMTPResponseException)
     assert mailbox.attempts == 3  # the first try and EMAIL_MAX_RETRIES=2 retries
     assert mailbox.received() == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 {% if 'celery' in cookiecutter | features -%}
 import asyncio
+from dataclasses import asdict
 {% endif -%}
 from typing import Annotated
 
@@ -44,7 +45,7 @@ async def deliver(email: OutgoingEmail, settings: Settings) -> None:
     try:
         await asyncio.to_thread(
             send_email_task.apply_async,
-            args=(email.as_payload(),),
+            args=(asdict(email),),
             headers=enqueue_headers(),
             ignore_result=True,
         )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
-from typing import Any
 
 import aiosmtplib
 
@@ -23,10 +22,6 @@ class OutgoingEmail:
     subject: str
     text: str
     html: str | None = None
-
-    def as_payload(self) -> dict[str, Any]:
-        """The email as JSON-serialisable data (a task argument)."""
-        return asdict(self)
 
 
 def build_message(email: OutgoingEmail, settings: Settings) -> EmailMessage:

@@ -37,7 +37,7 @@ def retry_countdown(retries: int, settings: Settings) -> float:
 
 @celery_app.task(bind=True, base=ServiceTask, name="mail.send", max_retries=None)
 def send_email_task(self: ServiceTask, payload: dict[str, Any]) -> None:
-    """Send one email (`OutgoingEmail.as_payload()`); retry while the failure is temporary."""
+    """Send one email (an `OutgoingEmail` as a dict); retry while the failure is temporary."""
     settings = get_settings()
     email = OutgoingEmail(**payload)
     retries = self.request.retries
