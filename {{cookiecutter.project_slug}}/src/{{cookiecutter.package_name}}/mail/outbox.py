@@ -41,7 +41,10 @@ logger = structlog.get_logger(__name__)
 
 async def deliver(email: OutgoingEmail, settings: Settings) -> None:
 {%- if 'celery' in cookiecutter | features %}
-    """Publish `email` to the worker; a broker outage is logged (the user can ask again)."""
+    """Publish `email` to the worker, which sends it with its own settings.
+
+    A broker outage is logged, not raised: the response is already out, and the user can ask again.
+    """
     try:
         await asyncio.to_thread(
             send_email_task.apply_async,
