@@ -820,6 +820,9 @@ def test_build_emulation_serves_health_live(bake: BakeFn, variant: str, tmp_path
         runtime_env["DATABASE_URL"] = f"sqlite+aiosqlite:///{app_dir}/data/app.db"
     if "redis" in baked.features:
         runtime_env["REDIS_URL"] = "redis://127.0.0.1:9/0"
+    if "email" in baked.features:
+        # Production refuses Mailpit and links to localhost; liveness sends no mail.
+        runtime_env |= {"SMTP_HOST": "smtp.example.net", "FRONTEND_URL": "https://app.example.com"}
     assert runtime_env["ENVIRONMENT"] == "production"
     log = tmp_path / "uvicorn.log"
     with serving(cmd, app_dir, runtime_env, log):

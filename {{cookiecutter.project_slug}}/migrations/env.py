@@ -9,6 +9,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 # Every model module is imported (F401), so Base.metadata knows every table.
+{%- if 'email' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.account import models as account_models  # noqa: F401
+{%- endif %}
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.auth import models as auth_models  # noqa: F401
 {%- endif %}

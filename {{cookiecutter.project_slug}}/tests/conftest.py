@@ -14,7 +14,7 @@ import secrets
 {%- if 'auth' in cookiecutter | features or 'redis' in cookiecutter | features %}
 import uuid
 {%- endif %}
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator{% if 'email' in cookiecutter | features %}, Iterator{% endif %}
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,8 +30,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings, normalise_database_url
+{%- if 'email' in cookiecutter | features %}
+from tests.smtp_sink import Mailbox, SmtpSink, bind_local_socket
+{%- endif %}
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+{%- if 'email' in cookiecutter | features %}
+# The tests' SMTP server listens here (fixture `smtp_sink`); bound now, so SMTP_PORT can name it.
+SMTP_SINK_SOCKET = bind_local_socket()
+{%- endif %}
 
 
 class TestEnvironment(BaseSettings):
@@ -66,6 +73,14 @@ def _configure_test_environment() -> None:
 {%- if 'sentry' in cookiecutter | features %}
     # Tests never report to the Sentry project in .env; test_sentry.py runs its own local sink.
     os.environ["SENTRY_DSN"] = ""
+{%- endif %}
+{%- if 'email' in cookiecutter | features %}
+    # Every email goes to the tests' own SMTP server, whatever .env says.
+    os.environ["SMTP_HOST"] = "127.0.0.1"
+    os.environ["SMTP_PORT"] = str(SMTP_SINK_SOCKET.getsockname()[1])
+    os.environ["SMTP_TLS"] = "none"
+    os.environ["SMTP_USER"] = ""
+    os.environ["SMTP_PASSWORD"] = ""
 {%- endif %}
     get_settings.cache_clear()
 
@@ -187,6 +202,23 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     """An HTTP client that calls the app in-process."""
     async with client_for(app) as http:
         yield http
+{%- if 'email' in cookiecutter | features %}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) at SMTP_HOST:SMTP_PORT for the session: mail lands here."""
+    sink = SmtpSink(SMTP_SINK_SOCKET).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_sink: SmtpSink) -> Mailbox:
+    """The messages the SMTP server accepted, emptied before the test."""
+    smtp_sink.mailbox.clear()
+    return smtp_sink.mailbox
+{%- endif %}
 {%- if 'auth' in cookiecutter | features %}
 
 

@@ -50,6 +50,9 @@ def test_create_superuser_from_flags_then_promote(
     user = asyncio.run(_find(email))
     assert user is not None
     assert user.is_superuser
+{%- if 'email' in cookiecutter | features %}
+    assert user.email_verified_at is not None  # may log in even with REQUIRE_VERIFIED_EMAIL
+{%- endif %}
 
     assert main(["create-superuser", "--email", email, "--password", "ignored-password"]) == 0
     assert f"promoted superuser {email}" in capsys.readouterr().out

@@ -12,6 +12,9 @@ GOOD_KEY = "k" * 32
 
 def production(**overrides: object) -> Settings:
     values: dict[str, object] = {"environment": "production", "secret_key": GOOD_KEY}
+{%- if 'email' in cookiecutter | features %}
+    values |= {"smtp_host": "smtp.example.net", "frontend_url": "https://app.example.com"}
+{%- endif %}
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 

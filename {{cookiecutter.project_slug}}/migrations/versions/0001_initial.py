@@ -24,6 +24,9 @@ def upgrade() -> None:
         sa.Column("hashed_password", sa.String(length=255), nullable=False),
         sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("is_superuser", sa.Boolean(), server_default="false", nullable=False),
+{%- if 'email' in cookiecutter | features %}
+        sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True),
+{%- endif %}
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
@@ -57,6 +60,34 @@ def upgrade() -> None:
         op.f("ix_refresh_tokens_family_id"), "refresh_tokens", ["family_id"], unique=False
     )
     op.create_index(op.f("ix_refresh_tokens_user_id"), "refresh_tokens", ["user_id"], unique=False)
+{%- endif %}
+{%- if 'email' in cookiecutter | features %}
+    op.create_table(
+        "email_tokens",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.CheckConstraint(
+            "purpose IN ('verify_email', 'reset_password')",
+            name=op.f("ck_email_tokens_purpose_is_known"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_email_tokens_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_email_tokens_token_hash")),
+    )
+    op.create_index(op.f("ix_email_tokens_user_id"), "email_tokens", ["user_id"], unique=False)
 {%- endif %}
 {%- if 'items' in cookiecutter | features %}
     op.create_table(
@@ -124,6 +155,10 @@ def downgrade() -> None:
 {%- if 'items' in cookiecutter | features %}
     op.drop_index(op.f("ix_items_owner_id"), table_name="items")
     op.drop_table("items")
+{%- endif %}
+{%- if 'email' in cookiecutter | features %}
+    op.drop_index(op.f("ix_email_tokens_user_id"), table_name="email_tokens")
+    op.drop_table("email_tokens")
 {%- endif %}
 {%- if 'auth' in cookiecutter | features %}
     op.drop_index(op.f("ix_refresh_tokens_user_id"), table_name="refresh_tokens")

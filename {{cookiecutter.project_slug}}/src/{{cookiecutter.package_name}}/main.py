@@ -9,6 +9,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }} import __version__
+{%- if 'email' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.account.router import router as account_router
+{%- endif %}
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.auth.router import router as auth_router
 {%- endif %}
@@ -135,6 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
 {%- if 'auth' in cookiecutter | features %}
     api.include_router(auth_router)
+{%- if 'email' in cookiecutter | features %}
+    api.include_router(account_router)
+{%- endif %}
     api.include_router(users_router)
 {%- endif %}
 {%- if 'items' in cookiecutter | features %}

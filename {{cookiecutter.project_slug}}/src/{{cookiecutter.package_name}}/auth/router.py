@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, {% if 'cache' in cookiecutter | features %}Depends, {% endif %}{% if 'cookie' in cookiecutter | features %}Request, Response, {% endif %}status
 
+{% if 'email' in cookiecutter | features -%}
+from {{ cookiecutter.package_name }}.account import service as account_service
+from {{ cookiecutter.package_name }}.account.exceptions import EmailNotVerified
+{% endif -%}
 from {{ cookiecutter.package_name }}.auth import service
 {%- if 'cookie' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.auth.cookies import (
@@ -30,6 +34,9 @@ from {{ cookiecutter.package_name }}.core.csrf import issue_csrf_token
 {%- endif %}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
+{%- if 'email' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.mail.outbox import OutboxDep
+{%- endif %}
 from {{ cookiecutter.package_name }}.users import service as users_service
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserRead
 
@@ -54,9 +61,18 @@ async def csrf(request: Request, response: Response, settings: SettingsDep) -> C
     response_model=UserRead,
     responses=error_responses(409, 422, 503),
 )
+{%- if 'email' in cookiecutter | features %}
+async def signup(
+    body: UserCreate, session: SessionDep, settings: SettingsDep, outbox: OutboxDep
+) -> UserRead:
+    """Create an account, and email a link that verifies its address."""
+    user = await users_service.create_user(session, email=body.email, password=body.password)
+    await account_service.send_verification(session, user, settings, outbox)
+{%- else %}
 async def signup(body: UserCreate, session: SessionDep) -> UserRead:
     """Create an account."""
     user = await users_service.create_user(session, email=body.email, password=body.password)
+{%- endif %}
     return UserRead.model_validate(user)
 
 
@@ -118,6 +134,10 @@ async def logout(
 async def login(form: LoginForm, session: SessionDep, settings: SettingsDep) -> TokenPair:
     """Exchange email (as `username`) and password for an access and a refresh token."""
     user = await service.authenticate(session, form.username, form.password)
+{%- if 'email' in cookiecutter | features %}
+    if settings.require_verified_email and user.email_verified_at is None:
+        raise EmailNotVerified
+{%- endif %}
     return await service.login(session, user, settings)
 
 

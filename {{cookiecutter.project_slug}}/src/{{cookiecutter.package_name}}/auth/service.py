@@ -124,3 +124,14 @@ async def logout(session: AsyncSession, token: str, settings: Settings) -> None:
     row = await _load_refresh_row(session, token, settings)
     await _revoke_family(session, row.family_id)
     await session.commit()
+{%- if 'email' in cookiecutter | features %}
+
+
+async def revoke_all_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Revoke every refresh token of the user (all login sessions); the caller commits."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+{%- endif %}

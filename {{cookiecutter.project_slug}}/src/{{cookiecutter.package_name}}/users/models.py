@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+{% if 'email' in cookiecutter | features -%}
+from datetime import datetime
+
+from sqlalchemy import DateTime, String
+{% else -%}
 from sqlalchemy import String
+{% endif -%}
 from sqlalchemy.orm import Mapped, mapped_column
 
 from {{ cookiecutter.package_name }}.core.db import Base, TimestampMixin, UUIDPrimaryKeyMixin
@@ -19,3 +25,7 @@ class User(UUIDPrimaryKeyMixin, TimestampMixin, Base):
     hashed_password: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
     is_superuser: Mapped[bool] = mapped_column(default=False, server_default="false")
+{%- if 'email' in cookiecutter | features %}
+    # Set when the user follows a verification (or password reset) link; cleared on email change.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+{%- endif %}

@@ -40,6 +40,9 @@ class UserRead(BaseModel):
     email: str
     is_active: bool
     is_superuser: bool
+{%- if 'email' in cookiecutter | features %}
+    email_verified_at: datetime | None
+{%- endif %}
     created_at: datetime
 
 

@@ -8,6 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+{% if 'email' in cookiecutter | features -%}
+from {{ cookiecutter.package_name }}.core.db import utcnow
+{% endif -%}
 from {{ cookiecutter.package_name }}.core.pagination import PageParams
 from {{ cookiecutter.package_name }}.core.security import hash_password
 from {{ cookiecutter.package_name }}.users.exceptions import EmailAlreadyRegistered, UserNotFound
@@ -46,6 +49,10 @@ async def create_user(
     user = User(
         email=email.lower(), hashed_password=hash_password(password), is_superuser=is_superuser
     )
+{%- if 'email' in cookiecutter | features %}
+    if is_superuser:
+        user.email_verified_at = utcnow()  # made by an operator, who vouches for the address
+{%- endif %}
     session.add(user)
     await _commit_unique_email(session)
     return user
@@ -58,6 +65,9 @@ async def update_user(session: AsyncSession, user: User, changes: UserUpdateMe) 
         if await get_user_by_email(session, data["email"]) is not None:
             raise EmailAlreadyRegistered
         user.email = data["email"]
+{%- if 'email' in cookiecutter | features %}
+        user.email_verified_at = None  # the new address is not verified yet
+{%- endif %}
     if "password" in data:
         user.hashed_password = hash_password(data["password"])
     if isinstance(changes, UserAdminUpdate):
@@ -93,5 +103,8 @@ async def create_or_promote_superuser(
         return await create_user(session, email=email, password=password, is_superuser=True), True
     user.is_superuser = True
     user.is_active = True
+{%- if 'email' in cookiecutter | features %}
+    user.email_verified_at = user.email_verified_at or utcnow()
+{%- endif %}
     await session.commit()
     return user, False

@@ -21,10 +21,13 @@ DEFAULT_QUEUE = "default"
 HOUSEKEEPING_QUEUE = "housekeeping"
 
 # Modules that define tasks; the worker imports them at start-up.
-{%- if 'jobs' in cookiecutter | features or ('beat' in cookiecutter | features and 'auth' in cookiecutter | features) %}
+{%- if 'jobs' in cookiecutter | features or 'email' in cookiecutter | features or ('beat' in cookiecutter | features and 'auth' in cookiecutter | features) %}
 TASK_MODULES: list[str] = [
 {%- if 'jobs' in cookiecutter | features %}
     "{{ cookiecutter.package_name }}.jobs.tasks",
+{%- endif %}
+{%- if 'email' in cookiecutter | features %}
+    "{{ cookiecutter.package_name }}.mail.tasks",
 {%- endif %}
 {%- if 'beat' in cookiecutter | features and 'auth' in cookiecutter | features %}
     "{{ cookiecutter.package_name }}.worker.housekeeping",

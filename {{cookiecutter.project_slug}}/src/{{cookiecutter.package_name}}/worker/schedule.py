@@ -18,5 +18,12 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             # A purge that waited longer than one interval is superseded by the next one.
             "options": {"expires": float(settings.housekeeping_interval_seconds)},
         }
+{%- if 'email' in cookiecutter | features %}
+        schedule["purge-expired-email-tokens"] = {
+            "task": "housekeeping.purge_expired_email_tokens",
+            "schedule": float(settings.housekeeping_interval_seconds),
+            "options": {"expires": float(settings.housekeeping_interval_seconds)},
+        }
+{%- endif %}
 {%- endif %}
     return schedule

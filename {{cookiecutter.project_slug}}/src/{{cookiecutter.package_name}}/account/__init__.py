@@ -1,0 +1,1 @@
+"""Account emails: address verification and password reset, with single-use emailed tokens."""
