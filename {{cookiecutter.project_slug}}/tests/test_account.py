@@ -34,7 +34,13 @@ from {{ cookiecutter.package_name }}.users.models import User
 {%- if 'celery' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.worker.app import celery_app
 {%- endif %}
-from tests.conftest import PASSWORD, bearer
+from tests.conftest import (
+    PASSWORD,
+    auth_headers,
+    issued_tokens,
+    post_login,
+    post_with_refresh_token,
+)
 from tests.smtp_sink import Mailbox, Received
 
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -80,7 +86,7 @@ async def signup(client: AsyncClient, email: str) -> Response:
 
 
 async def login(client: AsyncClient, email: str, password: str = PASSWORD) -> Response:
-    return await client.post("/api/v1/auth/login", data={"username": email, "password": password})
+    return await post_login(client, email, password)
 
 
 async def verify(client: AsyncClient, token: str) -> Response:
@@ -276,7 +282,7 @@ async def test_changing_the_address_needs_a_new_verification(
     client: AsyncClient, mailbox: Mailbox, settings: Settings, user: User
 ) -> None:
     settings.email_resend_interval_seconds = 0
-    old_email, headers = user.email, bearer(user, settings)
+    old_email, headers = user.email, auth_headers(user, settings)
     await client.post("/api/v1/auth/request-verification", json={"email": old_email})
     old_link = link_token((await mailbox.receive(to=old_email))[0], VERIFY_EMAIL_PATH, settings)
     new_address = new_email()
@@ -296,8 +302,8 @@ async def test_changing_the_address_needs_a_new_verification(
 async def test_password_reset_sets_the_password_and_logs_out_everywhere(
     client: AsyncClient, mailbox: Mailbox, settings: Settings, user: User
 ) -> None:
-    email, headers = user.email, bearer(user, settings)
-    refresh_token = (await login(client, email)).json()["refresh_token"]
+    email, headers = user.email, auth_headers(user, settings)
+    _, refresh_token = issued_tokens(await login(client, email))
 
     response = await forgot(client, email.upper())
     assert response.json()["message"]
@@ -309,7 +315,7 @@ async def test_password_reset_sets_the_password_and_logs_out_everywhere(
     assert done.status_code == 204
     assert (await login(client, email, PASSWORD)).status_code == 401
     assert (await login(client, email, NEW_PASSWORD)).status_code == 200
-    revoked = await client.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
+    revoked = await post_with_refresh_token(client, "/api/v1/auth/refresh", refresh_token)
     assert revoked.status_code == 401
     # The link proved the address too.
     me = await client.get("/api/v1/users/me", headers=headers)

@@ -372,7 +372,12 @@ async def test_one_users_cookies_reach_only_that_users_data(
 
 def test_cookie_security_settings() -> None:
     def settings(**values: object) -> Settings:
-        return Settings(_env_file=None, **{"secret_key": "k" * 32, **values})  # type: ignore[arg-type]
+        defaults: dict[str, object] = {"secret_key": "k" * 32}
+{%- if 'email' in cookiecutter | features %}
+        # Production also needs real mail settings; these are not what this test is about.
+        defaults |= {"smtp_host": "smtp.example.net", "frontend_url": "https://app.example.com"}
+{%- endif %}
+        return Settings(_env_file=None, **{**defaults, **values})  # type: ignore[arg-type]
 
     assert settings(environment="production").secure_cookies
     assert not settings(environment="development").secure_cookies

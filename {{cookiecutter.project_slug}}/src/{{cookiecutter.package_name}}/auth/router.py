@@ -96,6 +96,10 @@ async def login(
 ) -> CookieSession:
     """Check email (as `username`) and password; set the access and refresh cookies."""
     user = await service.authenticate(session, form.username, form.password)
+{%- if 'email' in cookiecutter | features %}
+    if settings.require_verified_email and user.email_verified_at is None:
+        raise EmailNotVerified
+{%- endif %}
     pair = await service.login(session, user, settings)
     set_auth_cookies(response, request, pair, settings)
     return session_lifetimes(settings)
