@@ -22,7 +22,7 @@ from {{ cookiecutter.package_name }}.account.models import EmailToken, TokenPurp
 from {{ cookiecutter.package_name }}.auth.service import revoke_all_sessions
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import utcnow
-from {{ cookiecutter.package_name }}.core.security import hash_password
+from {{ cookiecutter.package_name }}.core.security import hash_password_in_thread
 from {{ cookiecutter.package_name }}.mail.outbox import Outbox
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.service import get_user_by_email
@@ -182,7 +182,7 @@ async def reset_password(session: AsyncSession, token: str, new_password: str) -
     if not user.is_active:
         await session.rollback()
         raise InvalidEmailToken
-    user.hashed_password = hash_password(new_password)
+    user.hashed_password = await hash_password_in_thread(new_password)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     await _spend_outstanding(session, user.id, TokenPurpose.RESET_PASSWORD)

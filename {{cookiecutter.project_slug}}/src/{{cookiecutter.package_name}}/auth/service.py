@@ -21,10 +21,10 @@ from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import utcnow
 from {{ cookiecutter.package_name }}.core.security import (
     InvalidTokenError,
-    burn_password_check,
+    burn_password_check_in_thread,
     create_token,
     decode_token,
-    verify_password,
+    verify_password_in_thread,
 )
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.service import get_user_by_email
@@ -36,9 +36,9 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
     """The active user with these credentials; raises `InvalidCredentials` or `InactiveUser`."""
     user = await get_user_by_email(session, email)
     if user is None:
-        burn_password_check(password)
+        await burn_password_check_in_thread(password)
         raise InvalidCredentials
-    if not verify_password(password, user.hashed_password):
+    if not await verify_password_in_thread(password, user.hashed_password):
         raise InvalidCredentials
     if not user.is_active:
         raise InactiveUser

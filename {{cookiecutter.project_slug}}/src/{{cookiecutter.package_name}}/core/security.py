@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 import jwt
 from pwdlib import PasswordHash
@@ -35,6 +38,39 @@ def _dummy_hash() -> str:
 def burn_password_check(password: str) -> None:
     """Spend the time of one verification, so unknown emails answer as slowly as wrong passwords."""
     password_hash.verify(password, _dummy_hash())
+
+
+# argon2 costs about 0.1 s of CPU and 64 MiB per call. Requests run it in a thread, so the event
+# loop keeps serving everyone else meanwhile, and at most this many at once, so a burst of logins
+# cannot exhaust the memory. (A thread semaphore, not an asyncio one: it works on any event loop.)
+HASHING_CONCURRENCY = 2
+_hashing_slots = threading.BoundedSemaphore(HASHING_CONCURRENCY)
+
+
+T = TypeVar("T")
+
+
+async def _in_hashing_thread(func: Callable[..., T], *args: str) -> T:
+    def bounded() -> T:
+        with _hashing_slots:
+            return func(*args)
+
+    return await asyncio.to_thread(bounded)
+
+
+async def hash_password_in_thread(password: str) -> str:
+    """`hash_password`, off the event loop."""
+    return await _in_hashing_thread(hash_password, password)
+
+
+async def verify_password_in_thread(password: str, hashed: str) -> bool:
+    """`verify_password`, off the event loop."""
+    return await _in_hashing_thread(verify_password, password, hashed)
+
+
+async def burn_password_check_in_thread(password: str) -> None:
+    """`burn_password_check`, off the event loop."""
+    await _in_hashing_thread(burn_password_check, password)
 
 
 class InvalidTokenError(Exception):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from {{ cookiecutter.package_name }}.core.db import utcnow
 {% endif -%}
 from {{ cookiecutter.package_name }}.core.pagination import PageParams
-from {{ cookiecutter.package_name }}.core.security import hash_password
+from {{ cookiecutter.package_name }}.core.security import hash_password_in_thread
 from {{ cookiecutter.package_name }}.users.exceptions import EmailAlreadyRegistered, UserNotFound
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserAdminUpdate, UserUpdateMe
@@ -46,9 +46,8 @@ async def create_user(
     """Create an active user; raises `EmailAlreadyRegistered`."""
     if await get_user_by_email(session, email) is not None:
         raise EmailAlreadyRegistered
-    user = User(
-        email=email.lower(), hashed_password=hash_password(password), is_superuser=is_superuser
-    )
+    hashed_password = await hash_password_in_thread(password)
+    user = User(email=email.lower(), hashed_password=hashed_password, is_superuser=is_superuser)
 {%- if 'email' in cookiecutter | features %}
     if is_superuser:
         user.email_verified_at = utcnow()  # made by an operator, who vouches for the address
@@ -69,7 +68,7 @@ async def update_user(session: AsyncSession, user: User, changes: UserUpdateMe) 
         user.email_verified_at = None  # the new address is not verified yet
 {%- endif %}
     if "password" in data:
-        user.hashed_password = hash_password(data["password"])
+        user.hashed_password = await hash_password_in_thread(data["password"])
     if isinstance(changes, UserAdminUpdate):
         if changes.is_active is not None:
             user.is_active = changes.is_active
