@@ -46,7 +46,10 @@ async def broken_app(settings: Settings) -> AsyncIterator[FastAPI]:
     """The app pointed at a database and a Redis that refuse connections (port 1)."""
     broken = settings.model_copy(
         update={
-{%- if 'db' in cookiecutter | features %}
+{%- if 'sqlite' in cookiecutter | features %}
+            # A folder, not a file: SQLite cannot open it.
+            "database_url": "sqlite+aiosqlite:////",
+{%- elif 'db' in cookiecutter | features %}
             "database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere",
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
@@ -81,6 +84,16 @@ async def test_database_down_answers_503_json_not_500(broken_app: FastAPI) -> No
                 "/api/v1/auth/signup", json={"email": "a@example.com", "password": "long-enough"}
             ),
             timeout=10,
+        )
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+{%- elif 'items' in cookiecutter | features %}
+
+
+async def test_database_down_answers_503_json_not_500(broken_app: FastAPI) -> None:
+    async with AsyncClient(transport=ASGITransport(app=broken_app), base_url="http://t") as client:
+        response = await asyncio.wait_for(
+            client.post("/api/v1/items", json={"title": "lost"}), timeout=10
         )
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"

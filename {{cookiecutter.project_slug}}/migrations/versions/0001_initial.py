@@ -22,8 +22,8 @@ def upgrade() -> None:
         "users",
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("hashed_password", sa.String(length=255), nullable=False),
-        sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("is_superuser", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column("is_superuser", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
@@ -61,7 +61,9 @@ def upgrade() -> None:
 {%- if 'items' in cookiecutter | features %}
     op.create_table(
         "items",
+{%- if 'auth' in cookiecutter | features %}
         sa.Column("owner_id", sa.Uuid(), nullable=False),
+{%- endif %}
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -71,17 +73,23 @@ def upgrade() -> None:
         sa.Column(
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
+{%- if 'auth' in cookiecutter | features %}
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_items_owner_id_users"), ondelete="CASCADE"
         ),
+{%- endif %}
         sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
     )
+{%- if 'auth' in cookiecutter | features %}
     op.create_index(op.f("ix_items_owner_id"), "items", ["owner_id"], unique=False)
+{%- endif %}
 {%- endif %}
 {%- if 'jobs' in cookiecutter | features %}
     op.create_table(
         "jobs",
+{%- if 'auth' in cookiecutter | features %}
         sa.Column("owner_id", sa.Uuid(), nullable=False),
+{%- endif %}
         sa.Column("type", sa.String(length=50), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
@@ -103,6 +111,7 @@ def upgrade() -> None:
             "state IN ('queued', 'running', 'succeeded', 'failed')",
             name=op.f("ck_jobs_state_is_known"),
         ),
+{%- if 'auth' in cookiecutter | features %}
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_jobs_owner_id_users"), ondelete="CASCADE"
         ),
@@ -110,6 +119,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("owner_id", "idempotency_key", name=op.f("uq_jobs_owner_id")),
     )
     op.create_index(op.f("ix_jobs_owner_id"), "jobs", ["owner_id"], unique=False)
+{%- else %}
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_jobs_idempotency_key")),
+    )
+{%- endif %}
 {%- endif %}
 {%- if 'auth' not in cookiecutter | features and 'items' not in cookiecutter | features %}
     pass
@@ -118,11 +132,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
 {%- if 'jobs' in cookiecutter | features %}
+{%- if 'auth' in cookiecutter | features %}
     op.drop_index(op.f("ix_jobs_owner_id"), table_name="jobs")
+{%- endif %}
     op.drop_table("jobs")
 {%- endif %}
 {%- if 'items' in cookiecutter | features %}
+{%- if 'auth' in cookiecutter | features %}
     op.drop_index(op.f("ix_items_owner_id"), table_name="items")
+{%- endif %}
     op.drop_table("items")
 {%- endif %}
 {%- if 'auth' in cookiecutter | features %}

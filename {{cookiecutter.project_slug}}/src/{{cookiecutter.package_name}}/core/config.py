@@ -59,11 +59,18 @@ class Settings(BaseSettings):
     cors_allow_credentials: bool = True
 {%- if 'db' in cookiecutter | features %}
 
+{%- if 'sqlite' in cookiecutter | features %}
+    # Relative to the working directory; the folder is created on first connect.
+    database_url: str = "sqlite+aiosqlite:///./data/{{ cookiecutter.package_name }}.db"
+{%- else %}
     database_url: str = "postgresql+asyncpg://postgres:postgres@localhost:5432/{{ cookiecutter.package_name }}"
+{%- endif %}
     database_pool_size: int = Field(default=5, ge=1)
     database_max_overflow: int = Field(default=10, ge=0)
     database_connect_timeout: float = Field(default=5.0, gt=0)
+{%- if 'postgresql' in cookiecutter | features %}
     database_command_timeout: float = Field(default=30.0, gt=0)
+{%- endif %}
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
 

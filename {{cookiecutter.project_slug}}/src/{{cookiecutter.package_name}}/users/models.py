@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from {{ cookiecutter.package_name }}.core.db import Base, TimestampMixin, UUIDPrimaryKeyMixin
@@ -17,5 +17,6 @@ class User(UUIDPrimaryKeyMixin, TimestampMixin, Base):
 
     email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
     hashed_password: Mapped[str] = mapped_column(String(255))
-    is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
-    is_superuser: Mapped[bool] = mapped_column(default=False, server_default="false")
+    # true()/false() render as each database spells a boolean (SQLite: 1 and 0).
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    is_superuser: Mapped[bool] = mapped_column(default=False, server_default=false())
