@@ -232,8 +232,9 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     ".github": "github",
     ".gitlab-ci.yml": "gitlab",
     "src/{package}/core/redis.py": "redis",
-    "src/{package}/core/rate_limit.py": "cache",
-    "tests/test_rate_limit.py": "cache",
+    # Rate limiting guards login: without auth there is nothing to limit.
+    "src/{package}/core/rate_limit.py": ("cache", "auth"),
+    "tests/test_rate_limit.py": ("cache", "auth"),
     # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
     "src/{package}/worker/schedule.py": "beat",
     "src/{package}/worker/housekeeping.py": ("beat", "auth"),

@@ -97,7 +97,11 @@ def _configure_test_environment() -> None:
 {%- endif %}
     os.environ["ENVIRONMENT"] = "test"
     os.environ["DEBUG"] = "false"
+{%- if 'auth' in cookiecutter | features %}
     # A strong key, whatever .env holds: PyJWT warns about short keys and warnings are errors.
+{%- else %}
+    # A strong key, whatever .env holds.
+{%- endif %}
     os.environ["SECRET_KEY"] = secrets.token_hex(32)
     get_settings.cache_clear()
 

@@ -191,7 +191,13 @@ def test_worker_runs_an_enqueued_job_and_stores_its_result(
 
 
 @pytest.mark.usefixtures("worker", "fast_retries")
-def test_worker_retries_a_transient_failure({{ owner }}: {{ owner_type }}, performer: Performer) -> None:
+{%- if auth %}
+def test_worker_retries_a_transient_failure(committed_user: User, performer: Performer) -> None:
+{%- else %}
+def test_worker_retries_a_transient_failure(
+    committed_jobs: CommittedJobs, performer: Performer
+) -> None:
+{%- endif %}
     performer.transient_failures = 2
     job = enqueue({{ owner }})
     done = wait_until_finished(job.id)

@@ -51,9 +51,15 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     root_path: str = ""
 
+{%- if 'auth' in cookiecutter | features %}
     secret_key: str = DEFAULT_SECRET_KEY
     access_token_expire_minutes: int = Field(default=15, ge=1)
     refresh_token_expire_days: int = Field(default=30, ge=1)
+{%- else %}
+    # Signs nothing yet (there is no auth), but it is the key for whatever is signed later
+    # (links, webhooks), so production refuses a weak one already.
+    secret_key: str = DEFAULT_SECRET_KEY
+{%- endif %}
 
     cors_origins: Annotated[list[str], NoDecode] = []
     cors_allow_credentials: bool = True
@@ -99,7 +105,7 @@ class Settings(BaseSettings):
     # Seconds between purges of expired refresh tokens (0 switches the task off).
     housekeeping_interval_seconds: int = Field(default=3600, ge=0)
 {%- endif %}
-{%- if 'cache' in cookiecutter | features %}
+{%- if 'cache' in cookiecutter | features and 'auth' in cookiecutter | features %}
 
     login_rate_limit: int = Field(default=5, ge=1)
     login_rate_limit_window_seconds: int = Field(default=60, ge=1)
