@@ -1,11 +1,14 @@
-"""Fixtures{% if 'db' in cookiecutter | features %}: a real {% if 'sqlite' in cookiecutter | features %}SQLite{% else %}PostgreSQL{% endif %} test database, migrated once; each test in a rolled-back SAVEPOINT{% endif %}.
+{% if 'db' not in cookiecutter | features -%}
+"""Fixtures: the application, started, and an HTTP client that calls it in-process."""
+{%- else -%}
+"""Fixtures: a real {% if 'sqlite' in cookiecutter | features %}SQLite{% else %}PostgreSQL{% endif %} test database, migrated once; each test in a rolled-back SAVEPOINT.
 {%- if 'sqlite' in cookiecutter | features %}
 
 The test database is TEST_DATABASE_URL, or a fresh SQLite file in a temporary folder that is
 removed at exit. The app code commits normally: its session joins the test's outer transaction
 with `join_transaction_mode="create_savepoint"`, so every commit releases a SAVEPOINT and nothing
 survives the test. (SQLite SAVEPOINTs need the BEGIN handling `core.db` sets up on the engine.)
-{%- elif 'db' in cookiecutter | features %}
+{%- else %}
 
 The test database is TEST_DATABASE_URL, or DATABASE_URL's database with a `_test` suffix; it is
 created when missing. The app code commits normally: its session joins the test's outer
@@ -13,6 +16,7 @@ transaction with `join_transaction_mode="create_savepoint"`, so every commit rel
 and nothing survives the test.
 {%- endif %}
 """
+{%- endif %}
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.main import create_app
 
 
@@ -75,7 +76,7 @@ class Echo(BaseModel):
 def failing_app(settings: Settings) -> FastAPI:
     app = create_app(settings)
 
-    @app.post("/echo")
+    @app.post("/echo", responses=error_responses(422))
     async def echo(body: Echo) -> Echo:
         return body
 
@@ -181,10 +182,10 @@ async def test_other_database_errors_are_500(failing_client: AsyncClient) -> Non
 {%- endif %}
 
 
+{% if 'auth' in cookiecutter | features -%}
 async def test_openapi_declares_the_error_model(client: AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
     assert "ErrorResponse" in schema["components"]["schemas"]
-{%- if 'auth' in cookiecutter | features %}
     login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
     expected = {"200", "401", "403", "422", "503"}
 {%- if 'cache' in cookiecutter | features %}
@@ -194,6 +195,12 @@ async def test_openapi_declares_the_error_model(client: AsyncClient) -> None:
     ref = login["401"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.endswith("/ErrorResponse")
     assert login["422"]["content"]["application/json"]["schema"]["$ref"] == ref
+{%- else -%}
+async def test_openapi_declares_the_error_model(failing_client: AsyncClient) -> None:
+    schema = (await failing_client.get("/openapi.json")).json()
+    assert "ErrorResponse" in schema["components"]["schemas"]
+    ref = schema["paths"]["/echo"]["post"]["responses"]["422"]["content"]["application/json"]
+    assert ref["schema"]["$ref"].endswith("/ErrorResponse")
 {%- endif %}
 
 

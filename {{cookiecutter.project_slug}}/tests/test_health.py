@@ -43,7 +43,7 @@ async def test_ready_when_every_dependency_answers(client: AsyncClient) -> None:
 
 @pytest.fixture
 async def broken_app(settings: Settings) -> AsyncIterator[FastAPI]:
-    """The app pointed at a database and a Redis that refuse connections (port 1)."""
+    """The app pointed at dependencies that refuse connections."""
     broken = settings.model_copy(
         update={
 {%- if 'sqlite' in cookiecutter | features %}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from typing import Annotated, Literal
+{%- if 'db' in cookiecutter | features %}
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+{%- endif %}
 
 from fastapi import Depends, Request
 from pydantic import Field, field_validator, model_validator
@@ -17,6 +19,7 @@ MIN_SECRET_KEY_LENGTH = 32
 Environment = Literal["development", "test", "production"]
 
 
+{% if 'db' in cookiecutter | features -%}
 def normalise_database_url(url: str) -> str:
     """Point PostgreSQL URLs at the asyncpg driver (Heroku and others hand out `postgres://`).
 
@@ -37,6 +40,7 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+{% endif -%}
 class Settings(BaseSettings):
     """Every setting the service reads; each field maps to the upper-case environment variable."""
 
