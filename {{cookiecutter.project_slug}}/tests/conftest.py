@@ -1,3 +1,4 @@
+{%- set test_env = 'db' in cookiecutter | features or 'redis' in cookiecutter | features -%}
 {% if 'db' not in cookiecutter | features -%}
 """Fixtures: the application, started, and an HTTP client that calls it in-process."""
 {%- else -%}
@@ -37,7 +38,9 @@ from collections.abc import AsyncIterator
 {%- if 'auth' in cookiecutter | features %}
 from datetime import timedelta
 {%- endif %}
+{%- if test_env %}
 from pathlib import Path
+{%- endif %}
 
 import pytest
 {%- if 'db' in cookiecutter | features %}
@@ -47,7 +50,9 @@ from alembic.config import Config
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+{%- if test_env %}
 from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- endif %}
 {%- if 'postgresql' in cookiecutter | features %}
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -58,6 +63,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings{% if 'db' in cookiecutter | features %}, normalise_database_url{% endif %}
 
+{%- if test_env %}
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -65,20 +72,21 @@ class TestEnvironment(BaseSettings):
     """TEST_* variables, from the environment or `.env`."""
 
     model_config = SettingsConfigDict(env_file=PROJECT_ROOT / ".env", extra="ignore")
-{%- if 'db' in cookiecutter | features or 'redis' in cookiecutter | features %}
-{% endif %}
-{%- if 'db' in cookiecutter | features %}
+{% if 'db' in cookiecutter | features %}
     test_database_url: str = ""
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
     test_redis_url: str = ""
+{%- endif %}
 {%- endif %}
 
 
 def _configure_test_environment() -> None:
     # Runs at import, before anything reads the settings: the app under test must never see
     # the development {% if 'db' in cookiecutter | features %}database{% else %}settings{% endif %}.
+{%- if test_env %}
     env = TestEnvironment()
+{%- endif %}
 {%- if 'sqlite' in cookiecutter | features %}
     if env.test_database_url:
         url = normalise_database_url(env.test_database_url)

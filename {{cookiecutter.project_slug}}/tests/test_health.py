@@ -1,19 +1,29 @@
+{%- set f = cookiecutter | features -%}
+{%- set deps = 'db' in f or 'redis' in f or 'celery' in f -%}
 """Liveness, readiness with real dependencies, and readiness when they are down."""
 
 from __future__ import annotations
 
 import asyncio
+{%- if deps %}
 from collections.abc import AsyncIterator
 
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from starlette.datastructures import State
+{%- else %}
 
+from httpx import AsyncClient
+{%- endif %}
+from starlette.datastructures import State
+{% if deps %}
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
 from {{ cookiecutter.package_name }}.main import create_app
+{%- else %}
+from {{ cookiecutter.package_name }}.core.health import HealthChecks
+{%- endif %}
 
 
 async def test_live(client: AsyncClient) -> None:
@@ -27,12 +37,15 @@ async def test_ready_when_every_dependency_answers(client: AsyncClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    expected = set()
+    expected: set[str] = set()
 {%- if 'db' in cookiecutter | features %}
     expected.add("database")
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
     expected.add("redis")
+{%- endif %}
+{%- if 'celery' in cookiecutter | features %}
+    expected.add("broker")
 {%- endif %}
     assert expected <= set(body["checks"])
     for check in body["checks"].values():
@@ -41,6 +54,7 @@ async def test_ready_when_every_dependency_answers(client: AsyncClient) -> None:
         assert check["error"] is None
 
 
+{% if deps -%}
 @pytest.fixture
 async def broken_app(settings: Settings) -> AsyncIterator[FastAPI]:
     """The app pointed at dependencies that refuse connections."""
@@ -100,6 +114,7 @@ async def test_database_down_answers_503_json_not_500(broken_app: FastAPI) -> No
 {%- endif %}
 
 
+{% endif -%}
 async def test_registry_reports_timeouts_and_errors() -> None:
     async def slow(_: State) -> None:
         await asyncio.sleep(5)

@@ -6,9 +6,11 @@ Create Date: 2025-01-01 00:00:00
 """
 
 from collections.abc import Sequence
+{%- if 'auth' in cookiecutter | features or 'items' in cookiecutter | features %}
 
 import sqlalchemy as sa
 from alembic import op
+{%- endif %}
 
 revision: str = "0001"
 down_revision: str | None = None
