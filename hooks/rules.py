@@ -173,6 +173,10 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
     has_db = a["database"] != "none"
     if has_db:
         on |= {"db", a["database"]}
+    if a["database"] != "sqlite":
+        # Every process reaches its state over the network, so the API and the workers can run
+        # as many pods (or dynos) as needed. A SQLite file pins them all to one pod.
+        on.add("scale_out")
     if has_db and a["auth"] != "none":
         on |= {"auth", a["auth"]}
     if a["worker"] == "celery":
@@ -240,10 +244,15 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_db.py": "db",
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
-    "deploy/k8s/base/migrate-job.yaml": ("kubernetes", "db"),
-    "deploy/k8s/base/worker.yaml": ("kubernetes", "celery"),
-    "deploy/k8s/base/hpa-worker.yaml": ("kubernetes", "celery"),
-    "deploy/k8s/base/beat.yaml": ("kubernetes", "beat"),
+    # With SQLite one pod holds the file: migrations run as its init container, the worker and
+    # beat as containers beside the api, and nothing scales out.
+    "deploy/k8s/base/migrate-job.yaml": ("kubernetes", "postgresql"),
+    "deploy/k8s/base/data-pvc.yaml": ("kubernetes", "sqlite"),
+    "deploy/k8s/base/hpa-api.yaml": ("kubernetes", "scale_out"),
+    "deploy/k8s/base/pdb.yaml": ("kubernetes", "scale_out"),
+    "deploy/k8s/base/worker.yaml": ("kubernetes", "celery", "scale_out"),
+    "deploy/k8s/base/hpa-worker.yaml": ("kubernetes", "celery", "scale_out"),
+    "deploy/k8s/base/beat.yaml": ("kubernetes", "beat", "scale_out"),
     "deploy/k8s": "kubernetes",
     "scripts/k8s-secret.sh": "kubernetes",
     "deploy/traefik": "traefik",
@@ -256,8 +265,9 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     ".github": "github",
     ".gitlab-ci.yml": "gitlab",
     "src/{package}/core/redis.py": "redis",
-    "src/{package}/core/rate_limit.py": "cache",
-    "tests/test_rate_limit.py": "cache",
+    # Rate limiting guards login: without auth there is nothing to limit.
+    "src/{package}/core/rate_limit.py": ("cache", "auth"),
+    "tests/test_rate_limit.py": ("cache", "auth"),
     "src/{package}/core/metrics.py": "prometheus",
     "tests/test_metrics.py": "prometheus",
     "src/{package}/core/sentry.py": "sentry",

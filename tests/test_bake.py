@@ -129,3 +129,56 @@ def test_python_version_reaches_the_image_and_ci(bake: BakeFn, python_version: s
     assert pyproject["project"]["requires-python"] == ">=3.11"
     assert pyproject["tool"]["ruff"]["target-version"] == "py311"
     assert pyproject["tool"]["mypy"]["python_version"] == "3.11"
+
+
+def dependencies(baked: Baked) -> set[str]:
+    """The distribution names in the bake's [project] dependencies."""
+    data = tomllib.loads((baked.path / "pyproject.toml").read_text())
+    return {re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0].lower() for spec in data["project"]["dependencies"]}
+
+
+def test_sqlite_bake_uses_a_file_not_a_server(bake: BakeFn) -> None:
+    baked = bake(database="sqlite")
+    deps = dependencies(baked)
+    assert "aiosqlite" in deps and "asyncpg" not in deps
+    compose = yaml.safe_load((baked.path / "compose.yaml").read_text())
+    assert "db" not in compose["services"] and "postgres" not in (baked.path / "compose.yaml").read_text()
+    assert "sqlite-data" in compose["volumes"]
+    example = checks.dotenv(baked.path / ".env.example")
+    assert example["DATABASE_URL"] == f"sqlite+aiosqlite:///./data/{baked.package}.db"
+    assert "POSTGRES_PASSWORD" not in example
+    env_py = (baked.path / "migrations" / "env.py").read_text()
+    assert '"render_as_batch": True' in env_py, "SQLite migrations must run in batch mode"
+
+
+def test_auth_none_items_are_public(bake: BakeFn) -> None:
+    baked = bake(auth="none")
+    items = baked.path / "src" / baked.package / "items"
+    for module in ("router.py", "dependencies.py", "service.py", "models.py"):
+        source = (items / module).read_text()
+        assert "CurrentUser" not in source and ".auth" not in source and "owner" not in source, module
+    migration = (baked.path / "migrations" / "versions" / "0001_initial.py").read_text()
+    assert '"users"' not in migration and "owner_id" not in migration
+    assert {"pyjwt", "pwdlib"}.isdisjoint(dependencies(baked))
+    example = checks.dotenv(baked.path / ".env.example")
+    assert "ACCESS_TOKEN_EXPIRE_MINUTES" not in example and "SECRET_KEY" in example
+
+
+def test_database_none_bake_has_no_database_parts(bake: BakeFn) -> None:
+    baked = bake(database="none", auth="none")
+    assert not (baked.path / "migrations").exists() and not (baked.path / "alembic.ini").exists()
+    assert {"sqlalchemy", "alembic", "asyncpg", "aiosqlite"}.isdisjoint(dependencies(baked))
+    assert "DATABASE_URL" not in checks.dotenv(baked.path / ".env.example")
+    assert "\nmigrate:" not in (baked.path / "Makefile").read_text()
+    conftest = (baked.path / "tests" / "conftest.py").read_text()
+    assert "sqlalchemy" not in conftest and "alembic" not in conftest
+
+
+@pytest.mark.parametrize("auth", ["bearer", "none"])
+def test_examples_off_leaves_an_empty_domain(bake: BakeFn, auth: str) -> None:
+    baked = bake(include_examples=False, auth=auth)
+    pkg = baked.path / "src" / baked.package
+    assert not (pkg / "items").exists() and not (pkg / "jobs").exists()
+    migration = (baked.path / "migrations" / "versions" / "0001_initial.py").read_text()
+    assert '"items"' not in migration and '"jobs"' not in migration
+    assert ('"users"' in migration) is (auth != "none")

@@ -57,6 +57,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "use_render": True,
         "use_watchtower": True,
     },
+    # SQLite on Kubernetes and the PaaS: one pod owns the file; the PaaS migrate at start.
+    "sqlite-k8s": {
+        "database": "sqlite",
+        "use_heroku": True,
+        "use_render": True,
+        "reverse_proxy": "none",
+    },
     "stateless-dockerhub": {
         "database": "none",
         "auth": "none",
@@ -514,13 +521,14 @@ def test_kustomize_overlay_renders_and_validates(baked: Baked, overlay: str) -> 
     assert "Secret" not in kinds, "the manifests must never hold a Secret"
     deployments = {d["metadata"]["name"].rsplit("-", 1)[-1]: d for d in kinds["Deployment"]}
     on = baked.features
-    expected = {"api"} | ({"worker"} if "celery" in on else set()) | ({"beat"} if "beat" in on else set())
-    assert set(deployments) == expected
-    assert ("Job" in kinds) is ("db" in on)
+    scale_out = "scale_out" in on
+    roles = {"api"} | ({"worker"} if "celery" in on else set()) | ({"beat"} if "beat" in on else set())
+    assert set(deployments) == (roles if scale_out else {"api"})
+    assert ("Job" in kinds) is ("postgresql" in on)
     pods = [d["spec"]["template"]["spec"] for d in kinds["Deployment"] + kinds.get("Job", [])]
     for pod in pods:
         assert pod["securityContext"]["runAsNonRoot"] is True
-        for container in pod["containers"]:
+        for container in pod["containers"] + pod.get("initContainers", []):
             context = container["securityContext"]
             assert context["readOnlyRootFilesystem"] is True
             assert context["allowPrivilegeEscalation"] is False
@@ -532,17 +540,34 @@ def test_kustomize_overlay_renders_and_validates(baked: Baked, overlay: str) -> 
     api = deployments["api"]["spec"]["template"]["spec"]["containers"][0]
     assert api["livenessProbe"]["httpGet"]["path"] == "/health/live"
     assert api["readinessProbe"]["httpGet"]["path"] == "/health/ready"
-    if "beat" in on:
+    if "beat" in on and scale_out:
         beat = deployments["beat"]["spec"]
         assert beat["replicas"] == 1 and beat["strategy"]["type"] == "Recreate"
     scaled = {
-        h["spec"]["scaleTargetRef"]["name"].rsplit("-", 1)[-1] for h in kinds["HorizontalPodAutoscaler"]
+        h["spec"]["scaleTargetRef"]["name"].rsplit("-", 1)[-1]
+        for h in kinds.get("HorizontalPodAutoscaler", [])
     }
-    assert ("worker" in scaled) is ("celery" in on)
-    assert (
-        kinds["PodDisruptionBudget"][0]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
-        == "api"
-    )
+    assert scaled == ({"api"} | ({"worker"} & roles) if scale_out else set())
+    if scale_out:
+        budget = kinds["PodDisruptionBudget"][0]["spec"]["selector"]["matchLabels"]
+        assert budget["app.kubernetes.io/component"] == "api"
+    else:
+        # SQLite: one pod owns the file, migrates it first and runs every role beside the api.
+        assert "PodDisruptionBudget" not in kinds
+        spec = deployments["api"]["spec"]
+        assert spec["replicas"] == 1 and spec["strategy"] == {"type": "Recreate"}
+        pod = spec["template"]["spec"]
+        assert [c["name"] for c in pod["initContainers"]] == ["migrate"]
+        assert pod["initContainers"][0]["command"] == ["alembic", "upgrade", "head"]
+        assert {c["name"] for c in pod["containers"]} == roles
+        claim = kinds["PersistentVolumeClaim"][0]
+        assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+        volume = next(v for v in pod["volumes"] if v["name"] == "data")
+        assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+        for container in pod["containers"] + pod["initContainers"]:
+            assert {"name": "data", "mountPath": "/app/data"} in container["volumeMounts"]
+        config = kinds["ConfigMap"][0]["data"]
+        assert config["DATABASE_URL"].startswith("sqlite+aiosqlite:////app/data/")
     assert {"Service", "Ingress", "ConfigMap", "Namespace"} <= set(kinds)
     host = kinds["Ingress"][0]["spec"]["rules"][0]["host"]
     domain = baked.answers["domain_name"]
@@ -657,7 +682,9 @@ def test_heroku_and_render(baked: Baked) -> None:
             line.split(":", 1) for line in (baked.path / "Procfile").read_text().splitlines() if line
         )
         assert '--port "$PORT"' in procfile["web"]
-        assert ("release" in procfile) is ("db" in on)
+        assert ("release" in procfile) is ("postgresql" in on)
+        # SQLite: the release phase runs in a dyno of its own, so the web dyno migrates its file.
+        assert procfile["web"].strip().startswith("alembic upgrade head && ") is ("sqlite" in on)
         assert ("worker" in procfile) is ("celery" in on)
         assert ("beat" in procfile) is ("beat" in on)
         app = json.loads((baked.path / "app.json").read_text())
@@ -673,6 +700,11 @@ def test_heroku_and_render(baked: Baked) -> None:
         assert ("databases" in blueprint) is ("postgresql" in on)
         web = blueprint["services"][0]
         assert web["runtime"] == "docker" and web["healthCheckPath"] == "/health/ready"
+        assert ("preDeployCommand" in web) is ("postgresql" in on)
+        if "sqlite" in on:
+            # The pre-deploy step cannot see the disk: the api migrates its file as it starts.
+            assert web["disk"]["mountPath"] == "/app/data"
+            assert web["dockerCommand"].startswith('sh -c "alembic upgrade head && exec uvicorn ')
 
 
 # --- Build emulation ------------------------------------------------------------------------

@@ -27,18 +27,8 @@ def _static_variants() -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-# Known gap, tracked in issue C: with auth=none the items and jobs examples and the baked test
-# fixtures still assume a user, so those bakes are not lint-clean yet. Strict: the day one passes,
-# this marker fails the run and must go.
-AUTH_NONE_GAP = pytest.mark.xfail(
-    reason="issue C: auth=none bakes are not clean yet (examples and fixtures assume a user)",
-    strict=True,
-)
-
-
 def _param(overrides: dict[str, Any]) -> Any:
-    marks = [AUTH_NONE_GAP] if overrides.get("auth") == "none" else []
-    return pytest.param(overrides, id=variant_id(overrides), marks=marks)
+    return pytest.param(overrides, id=variant_id(overrides))
 
 
 STATIC_VARIANTS = _static_variants()

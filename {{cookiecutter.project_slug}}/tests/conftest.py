@@ -1,38 +1,74 @@
-"""Fixtures: a real PostgreSQL test database, migrated once; each test in a rolled-back SAVEPOINT.
+{%- set test_env = 'db' in cookiecutter | features or 'redis' in cookiecutter | features -%}
+{% if 'db' not in cookiecutter | features -%}
+"""Fixtures: the application, started, and an HTTP client that calls it in-process."""
+{%- else -%}
+"""Fixtures: a real {% if 'sqlite' in cookiecutter | features %}SQLite{% else %}PostgreSQL{% endif %} test database, migrated once; each test in a rolled-back SAVEPOINT.
+{%- if 'sqlite' in cookiecutter | features %}
+
+The test database is TEST_DATABASE_URL, or a fresh SQLite file in a temporary folder that is
+removed at exit. The app code commits normally: its session joins the test's outer transaction
+with `join_transaction_mode="create_savepoint"`, so every commit releases a SAVEPOINT and nothing
+survives the test. (SQLite SAVEPOINTs need the BEGIN handling `core.db` sets up on the engine.)
+{%- else %}
 
 The test database is TEST_DATABASE_URL, or DATABASE_URL's database with a `_test` suffix; it is
 created when missing. The app code commits normally: its session joins the test's outer
 transaction with `join_transaction_mode="create_savepoint"`, so every commit releases a SAVEPOINT
 and nothing survives the test.
+{%- endif %}
 """
+{%- endif %}
 
 from __future__ import annotations
 
+{% if 'postgresql' in cookiecutter | features -%}
 import asyncio
+{% endif -%}
+{% if 'sqlite' in cookiecutter | features -%}
+import atexit
+{% endif -%}
 import os
 import secrets
+{%- if 'sqlite' in cookiecutter | features %}
+import shutil
+import tempfile
+{%- endif %}
 {%- if 'auth' in cookiecutter | features or 'redis' in cookiecutter | features %}
 import uuid
 {%- endif %}
 from collections.abc import AsyncIterator{% if 'email' in cookiecutter | features %}, Iterator{% endif %}
+{%- if 'auth' in cookiecutter | features %}
 from datetime import timedelta
+{%- endif %}
+{%- if test_env %}
 from pathlib import Path
+{%- endif %}
 
 import pytest
+{%- if 'db' in cookiecutter | features %}
 from alembic import command
 from alembic.config import Config
+{%- endif %}
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient{% if 'auth' in cookiecutter | features %}, Response{% endif %}
+{%- if test_env %}
 from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- endif %}
+{%- if 'postgresql' in cookiecutter | features %}
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+{%- elif 'sqlite' in cookiecutter | features %}
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+{%- endif %}
 
-from {{ cookiecutter.package_name }}.core.config import Settings, get_settings, normalise_database_url
+from {{ cookiecutter.package_name }}.core.config import Settings, get_settings{% if 'db' in cookiecutter | features %}, normalise_database_url{% endif %}
 {%- if 'email' in cookiecutter | features %}
 from tests.smtp_sink import Mailbox, SmtpSink, bind_local_socket
 {%- endif %}
+
+{%- if test_env %}
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 {%- if 'email' in cookiecutter | features %}
@@ -45,30 +81,48 @@ class TestEnvironment(BaseSettings):
     """TEST_* variables, from the environment or `.env`."""
 
     model_config = SettingsConfigDict(env_file=PROJECT_ROOT / ".env", extra="ignore")
-
+{% if 'db' in cookiecutter | features %}
     test_database_url: str = ""
+{%- endif %}
 {%- if 'redis' in cookiecutter | features %}
     test_redis_url: str = ""
+{%- endif %}
 {%- endif %}
 
 
 def _configure_test_environment() -> None:
     # Runs at import, before anything reads the settings: the app under test must never see
-    # the development database.
+    # the development {% if 'db' in cookiecutter | features %}database{% else %}settings{% endif %}.
+{%- if test_env %}
     env = TestEnvironment()
+{%- endif %}
+{%- if 'sqlite' in cookiecutter | features %}
+    if env.test_database_url:
+        url = normalise_database_url(env.test_database_url)
+    else:
+        folder = tempfile.mkdtemp(prefix="{{ cookiecutter.package_name }}-test-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        url = f"sqlite+aiosqlite:///{folder}/test.db"
+    os.environ["DATABASE_URL"] = url
+{%- elif 'db' in cookiecutter | features %}
     if env.test_database_url:
         url = normalise_database_url(env.test_database_url)
     else:
         base = make_url(Settings().database_url)
         url = base.set(database=f"{base.database}_test").render_as_string(hide_password=False)
     os.environ["DATABASE_URL"] = url
+{%- endif %}
 {%- if 'redis' in cookiecutter | features %}
     if env.test_redis_url:
         os.environ["REDIS_URL"] = env.test_redis_url
 {%- endif %}
     os.environ["ENVIRONMENT"] = "test"
     os.environ["DEBUG"] = "false"
+{%- if 'auth' in cookiecutter | features %}
     # A strong key, whatever .env holds: PyJWT warns about short keys and warnings are errors.
+{%- else %}
+    # A strong key, whatever .env holds.
+{%- endif %}
     os.environ["SECRET_KEY"] = secrets.token_hex(32)
 {%- if 'sentry' in cookiecutter | features %}
     # Tests never report to the Sentry project in .env; test_sentry.py runs its own local sink.
@@ -91,14 +145,15 @@ _configure_test_environment()
 from {{ cookiecutter.package_name }}.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE  # noqa: E402
 from {{ cookiecutter.package_name }}.core.csrf import CSRF_COOKIE, CSRF_HEADER  # noqa: E402
 {% endif -%}
-from {{ cookiecutter.package_name }}.core.db import get_session  # noqa: E402
-{%- if 'auth' in cookiecutter | features %}
+{% if 'db' in cookiecutter | features -%}
+from {{ cookiecutter.package_name }}.core.db import create_engine, get_session  # noqa: E402
+{% endif -%}
+{% if 'auth' in cookiecutter | features -%}
 from {{ cookiecutter.package_name }}.core.security import create_token, hash_password  # noqa: E402
-{%- endif %}
+{% endif -%}
 from {{ cookiecutter.package_name }}.main import create_app  # noqa: E402
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.users.models import User  # noqa: E402
-{%- endif %}
 
 PASSWORD = "correct-horse-battery-staple"
 {%- if 'cookie' in cookiecutter | features %}
@@ -106,6 +161,8 @@ PASSWORD = "correct-horse-battery-staple"
 # sends it with every request. The tests of the CSRF check itself use bare clients.
 CSRF_TOKEN = secrets.token_urlsafe(32)
 {%- endif %}
+{%- endif %}
+{%- if 'postgresql' in cookiecutter | features %}
 
 
 async def _create_database_if_missing(url: str) -> None:
@@ -121,13 +178,17 @@ async def _create_database_if_missing(url: str) -> None:
                 await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
     finally:
         await admin.dispose()
+{%- endif %}
+{%- if 'db' in cookiecutter | features %}
 
 
 @pytest.fixture(scope="session")
 def migrated_database() -> str:
-    """Create the test database if needed and run `alembic upgrade head` once per session."""
+    """{% if 'postgresql' in cookiecutter | features %}Create the test database if needed and run{% else %}Run{% endif %} `alembic upgrade head` once per session."""
     url = get_settings().database_url
+{%- if 'postgresql' in cookiecutter | features %}
     asyncio.run(_create_database_if_missing(url))
+{%- endif %}
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.attributes["configure_logger"] = False
     command.upgrade(config, "head")
@@ -136,8 +197,8 @@ def migrated_database() -> str:
 
 @pytest.fixture(scope="session")
 async def engine(migrated_database: str) -> AsyncIterator[AsyncEngine]:
-    """One engine for the whole session, on the migrated test database."""
-    engine = create_async_engine(migrated_database)
+    """One engine for the whole session, on the migrated test database (the app's own setup)."""
+    engine = create_engine(get_settings())
     yield engine
     await engine.dispose()
 
@@ -158,6 +219,7 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         finally:
             await session.close()
             await transaction.rollback()
+{%- endif %}
 
 
 @pytest.fixture
@@ -172,6 +234,7 @@ def settings() -> Settings:
 
 
 @pytest.fixture
+{%- if 'db' in cookiecutter | features %}
 async def app(settings: Settings, session: AsyncSession) -> AsyncIterator[FastAPI]:
     """The application, started (lifespan) and bound to the test session."""
     application = create_app(settings)
@@ -180,6 +243,11 @@ async def app(settings: Settings, session: AsyncSession) -> AsyncIterator[FastAP
         yield session
 
     application.dependency_overrides[get_session] = test_session
+{%- else %}
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The application, started (lifespan)."""
+    application = create_app(settings)
+{%- endif %}
     application.dependency_overrides[get_settings] = lambda: settings
     async with LifespanManager(application):
         yield application

@@ -1,11 +1,11 @@
-"""Settings: production refuses unsafe values; URLs are normalised."""
+"""Settings: production refuses unsafe values{% if 'db' in cookiecutter | features %}; URLs are normalised{% endif %}."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.core.config import Settings, normalise_database_url
+from {{ cookiecutter.package_name }}.core.config import Settings{% if 'db' in cookiecutter | features %}, normalise_database_url{% endif %}
 
 GOOD_KEY = "k" * 32
 
@@ -56,6 +56,8 @@ def test_wildcard_cors_without_credentials_is_allowed_in_production() -> None:
     settings = production(cors_origins='["*"]', cors_allow_credentials=False)
     assert settings.cors_origins == ["*"]
 
+{%- if 'db' in cookiecutter | features %}
+
 
 @pytest.mark.parametrize(
     ("url", "expected"),
@@ -70,6 +72,7 @@ def test_wildcard_cors_without_credentials_is_allowed_in_production() -> None:
 def test_database_url_is_normalised(url: str, expected: str) -> None:
     assert normalise_database_url(url) == expected
     assert Settings(_env_file=None, database_url=url).database_url == expected
+{%- endif %}
 
 
 def test_cors_origins_accept_comma_separated_lists(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,11 +8,13 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from pydantic import BaseModel
 {%- if 'db' in cookiecutter | features %}
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.main import create_app
 
 
@@ -39,19 +41,20 @@ async def test_wrong_method_is_405_json(client: AsyncClient) -> None:
     assert_error_shape(response.json(), "method_not_allowed")
 
 
-async def test_validation_error_is_422_with_details(client: AsyncClient) -> None:
-    response = await client.post("/api/v1/auth/signup", json={"email": 3})
+async def test_validation_error_is_422_with_details(failing_client: AsyncClient) -> None:
+    response = await failing_client.post("/echo", json={"name": 3})
     assert response.status_code == 422
     body = response.json()
     assert_error_shape(body, "validation_error")
     locations = [detail["loc"] for detail in body["error"]["details"]]
-    assert ["body", "password"] in locations
+    assert ["body", "name"] in locations
+    assert ["body", "count"] in locations
     assert all({"loc", "message", "type"} == set(d) for d in body["error"]["details"])
 
 
-async def test_malformed_json_is_422(client: AsyncClient) -> None:
-    response = await client.post(
-        "/api/v1/auth/signup", content=b"{not json", headers={"Content-Type": "application/json"}
+async def test_malformed_json_is_422(failing_client: AsyncClient) -> None:
+    response = await failing_client.post(
+        "/echo", content=b"{not json", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 422
     assert_error_shape(response.json(), "validation_error")
@@ -65,8 +68,17 @@ class StartingUp(Exception):
 {%- endif %}
 
 
+class Echo(BaseModel):
+    name: str
+    count: int
+
+
 def failing_app(settings: Settings) -> FastAPI:
     app = create_app(settings)
+
+    @app.post("/echo", responses=error_responses(422))
+    async def echo(body: Echo) -> Echo:
+        return body
 
     @app.get("/boom")
     async def boom() -> None:
@@ -170,10 +182,10 @@ async def test_other_database_errors_are_500(failing_client: AsyncClient) -> Non
 {%- endif %}
 
 
+{% if 'auth' in cookiecutter | features -%}
 async def test_openapi_declares_the_error_model(client: AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
     assert "ErrorResponse" in schema["components"]["schemas"]
-{%- if 'auth' in cookiecutter | features %}
     login = schema["paths"]["/api/v1/auth/login"]["post"]["responses"]
     expected = {"200", "401", "403", "422", "503"}
 {%- if 'cache' in cookiecutter | features %}
@@ -183,6 +195,12 @@ async def test_openapi_declares_the_error_model(client: AsyncClient) -> None:
     ref = login["401"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.endswith("/ErrorResponse")
     assert login["422"]["content"]["application/json"]["schema"]["$ref"] == ref
+{%- else -%}
+async def test_openapi_declares_the_error_model(failing_client: AsyncClient) -> None:
+    schema = (await failing_client.get("/openapi.json")).json()
+    assert "ErrorResponse" in schema["components"]["schemas"]
+    ref = schema["paths"]["/echo"]["post"]["responses"]["422"]["content"]["application/json"]
+    assert ref["schema"]["$ref"].endswith("/ErrorResponse")
 {%- endif %}
 
 
@@ -196,9 +214,9 @@ async def test_405_lists_every_method_of_the_path(client: AsyncClient) -> None:
 {%- endif %}
 
 
-async def test_undecodable_body_is_422(client: AsyncClient) -> None:
-    response = await client.post(
-        "/api/v1/auth/signup", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+async def test_undecodable_body_is_422(failing_client: AsyncClient) -> None:
+    response = await failing_client.post(
+        "/echo", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 422
     assert_error_shape(response.json(), "validation_error")

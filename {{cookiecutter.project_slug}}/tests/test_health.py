@@ -1,20 +1,30 @@
+{%- set f = cookiecutter | features -%}
+{%- set deps = 'db' in f or 'redis' in f or 'celery' in f -%}
 """Liveness, readiness with real dependencies, and readiness when they are down."""
 
 from __future__ import annotations
 
 import asyncio
+{%- if deps %}
 from collections.abc import AsyncIterator
 
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import AsyncClient
-from starlette.datastructures import State
+{%- else %}
 
+from httpx import AsyncClient
+{%- endif %}
+from starlette.datastructures import State
+{% if deps %}
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
 from {{ cookiecutter.package_name }}.main import create_app
 from tests.conftest import client_for
+{%- else %}
+from {{ cookiecutter.package_name }}.core.health import HealthChecks
+{%- endif %}
 
 
 async def test_live(client: AsyncClient) -> None:
@@ -28,12 +38,15 @@ async def test_ready_when_every_dependency_answers(client: AsyncClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    expected = set()
+    expected: set[str] = set()
 {%- if 'db' in cookiecutter | features %}
     expected.add("database")
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
     expected.add("redis")
+{%- endif %}
+{%- if 'celery' in cookiecutter | features %}
+    expected.add("broker")
 {%- endif %}
     assert expected <= set(body["checks"])
     for check in body["checks"].values():
@@ -42,12 +55,16 @@ async def test_ready_when_every_dependency_answers(client: AsyncClient) -> None:
         assert check["error"] is None
 
 
+{% if deps -%}
 @pytest.fixture
 async def broken_app(settings: Settings) -> AsyncIterator[FastAPI]:
-    """The app pointed at a database and a Redis that refuse connections (port 1)."""
+    """The app pointed at dependencies that refuse connections."""
     broken = settings.model_copy(
         update={
-{%- if 'db' in cookiecutter | features %}
+{%- if 'sqlite' in cookiecutter | features %}
+            # A folder, not a file: SQLite cannot open it.
+            "database_url": "sqlite+aiosqlite:////",
+{%- elif 'db' in cookiecutter | features %}
             "database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere",
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
@@ -85,9 +102,20 @@ async def test_database_down_answers_503_json_not_500(broken_app: FastAPI) -> No
         )
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
+{%- elif 'items' in cookiecutter | features %}
+
+
+async def test_database_down_answers_503_json_not_500(broken_app: FastAPI) -> None:
+    async with client_for(broken_app, "http://t") as client:
+        response = await asyncio.wait_for(
+            client.post("/api/v1/items", json={"title": "lost"}), timeout=10
+        )
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
 {%- endif %}
 
 
+{% endif -%}
 async def test_registry_reports_timeouts_and_errors() -> None:
     async def slow(_: State) -> None:
         await asyncio.sleep(5)

@@ -1,3 +1,4 @@
+{%- set auth = 'auth' in cookiecutter | features -%}
 """Jobs without a worker: the HTTP contract, idempotency, and the state machine run directly.
 
 Each test runs inside the rolled-back SAVEPOINT session; publishing is replaced by a recorder.
@@ -22,7 +23,9 @@ from {{ cookiecutter.package_name }}.jobs import service, tasks
 from {{ cookiecutter.package_name }}.jobs.exceptions import BrokerUnavailable, TransientJobError
 from {{ cookiecutter.package_name }}.jobs.models import Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import EXAMPLE_TEXT, JobCreate
+{%- if auth %}
 from {{ cookiecutter.package_name }}.users.models import User
+{%- endif %}
 from {{ cookiecutter.package_name }}.worker.base import REQUEST_ID_HEADER
 
 JOBS = "/api/v1/jobs"
@@ -48,9 +51,26 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> SentJobs:
     return recorder
 
 
+{%- if auth %}
+
+
+@pytest.fixture
+def headers(user_headers: dict[str, str]) -> dict[str, str]:
+    """The credentials of the user who owns the jobs in these tests."""
+    return user_headers
+{%- else %}
+
+
+@pytest.fixture
+def headers() -> dict[str, str]:
+    """No credentials: there are no users, jobs are public."""
+    return {}
+{%- endif %}
+
+
 def key() -> dict[str, str]:
     return {"Idempotency-Key": uuid.uuid4().hex}
-
+{% if auth %}
 
 async def count_jobs(session: AsyncSession, owner_id: uuid.UUID) -> int:
     query = select(func.count()).select_from(Job).where(Job.owner_id == owner_id)
@@ -61,6 +81,16 @@ async def make_job(session: AsyncSession, owner: User, **fields: Any) -> Job:
     body = JobCreate()
     job = Job(
         owner_id=owner.id,
+{%- else %}
+
+async def count_jobs(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Job)) or 0
+
+
+async def make_job(session: AsyncSession, **fields: Any) -> Job:
+    body = JobCreate()
+    job = Job(
+{%- endif %}
         type=body.type,
         state=JobState.QUEUED,
         payload=body.model_dump(mode="json"),
@@ -78,9 +108,9 @@ async def make_job(session: AsyncSession, owner: User, **fields: Any) -> Job:
 
 
 async def test_empty_body_enqueues_the_example_job(
-    client: AsyncClient, user_headers: dict[str, str], sent: SentJobs
+    client: AsyncClient, headers: dict[str, str], sent: SentJobs
 ) -> None:
-    response = await client.post(JOBS, json={}, headers={**user_headers, **key()})
+    response = await client.post(JOBS, json={}, headers={**headers, **key()})
     assert response.status_code == 202
     job = response.json()
     assert job["state"] == "queued"
@@ -91,9 +121,9 @@ async def test_empty_body_enqueues_the_example_job(
 
 
 async def test_same_key_and_body_returns_the_same_job(
-    client: AsyncClient, user_headers: dict[str, str], sent: SentJobs
+    client: AsyncClient, headers: dict[str, str], sent: SentJobs
 ) -> None:
-    headers = {**user_headers, **key()}
+    headers = {**headers, **key()}
     first = await client.post(JOBS, json={}, headers=headers)
     # The spelled-out default is the same request as `{}`.
     again = await client.post(JOBS, json={"text": EXAMPLE_TEXT}, headers=headers)
@@ -105,9 +135,9 @@ async def test_same_key_and_body_returns_the_same_job(
 
 
 async def test_same_key_with_another_body_is_a_conflict(
-    client: AsyncClient, user_headers: dict[str, str], sent: SentJobs
+    client: AsyncClient, headers: dict[str, str], sent: SentJobs
 ) -> None:
-    headers = {**user_headers, **key()}
+    headers = {**headers, **key()}
     await client.post(JOBS, json={}, headers=headers)
     response = await client.post(JOBS, json={"text": "something else"}, headers=headers)
     assert response.status_code == 409
@@ -115,21 +145,23 @@ async def test_same_key_with_another_body_is_a_conflict(
     assert len(sent.ids) == 1
 
 
+{% if auth -%}
 async def test_keys_are_scoped_to_their_owner(
     client: AsyncClient,
-    user_headers: dict[str, str],
+    headers: dict[str, str],
     other_user_headers: dict[str, str],
     sent: SentJobs,
 ) -> None:
     idempotency = key()
-    mine = await client.post(JOBS, json={}, headers={**user_headers, **idempotency})
+    mine = await client.post(JOBS, json={}, headers={**headers, **idempotency})
     theirs = await client.post(JOBS, json={}, headers={**other_user_headers, **idempotency})
     assert theirs.status_code == 202
     assert theirs.json()["id"] != mine.json()["id"]
 
 
+{% endif -%}
 @pytest.mark.parametrize(
-    ("headers", "body"),
+    ("extra_headers", "body"),
     [
         ({}, {}),
         ({"Idempotency-Key": ""}, {}),
@@ -141,40 +173,47 @@ async def test_keys_are_scoped_to_their_owner(
 )
 async def test_invalid_requests_are_rejected(
     client: AsyncClient,
-    user_headers: dict[str, str],
-    sent: SentJobs,
     headers: dict[str, str],
+    sent: SentJobs,
+    extra_headers: dict[str, str],
     body: dict[str, Any],
 ) -> None:
-    response = await client.post(JOBS, json=body, headers={**user_headers, **headers})
+    response = await client.post(JOBS, json=body, headers={**headers, **extra_headers})
     assert response.status_code == 422
     assert sent.ids == []
 
 
+{% if auth -%}
 async def test_enqueueing_needs_a_user(client: AsyncClient, sent: SentJobs) -> None:
     response = await client.post(JOBS, json={}, headers=key())
     assert response.status_code == 401
 
 
+{% endif -%}
 async def test_broker_down_answers_503_and_stores_nothing(
     client: AsyncClient,
+{%- if auth %}
     user: User,
-    user_headers: dict[str, str],
+{%- endif %}
+    headers: dict[str, str],
     session: AsyncSession,
     sent: SentJobs,
 ) -> None:
     sent.fail = True
+{%- if auth %}
     user_id = user.id
-    response = await client.post(JOBS, json={}, headers={**user_headers, **key()})
+{%- endif %}
+    response = await client.post(JOBS, json={}, headers={**headers, **key()})
     assert response.status_code == 503
     error = response.json()["error"]
     assert error["code"] == "broker_unavailable"
     assert error["request_id"]
-    assert await count_jobs(session, user_id) == 0
+    assert await count_jobs(session{% if auth %}, user_id{% endif %}) == 0
 
 
 async def test_a_concurrent_request_with_the_same_key_gets_the_winners_job(
-    session: AsyncSession, user: User, monkeypatch: pytest.MonkeyPatch
+{%- if auth %}
+    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent = SentJobs()
     winner, _ = await service.enqueue_job(session, user, JobCreate(), "race", send=sent)
@@ -189,6 +228,23 @@ async def test_a_concurrent_request_with_the_same_key_gets_the_winners_job(
 
     monkeypatch.setattr(service, "_find_by_key", miss_once)
     job, created = await service.enqueue_job(session, user, JobCreate(), "race", send=sent)
+{%- else %}
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = SentJobs()
+    winner, _ = await service.enqueue_job(session, JobCreate(), "race", send=sent)
+    real_find = service._find_by_key
+    calls = 0
+
+    async def miss_once(session: AsyncSession, key: str) -> Job | None:
+        # The loser's first look happens before the winner committed.
+        nonlocal calls
+        calls += 1
+        return None if calls == 1 else await real_find(session, key)
+
+    monkeypatch.setattr(service, "_find_by_key", miss_once)
+    job, created = await service.enqueue_job(session, JobCreate(), "race", send=sent)
+{%- endif %}
     assert (job.id, created) == (winner.id, False)
     assert sent.ids == [winner.id]
 
@@ -230,49 +286,51 @@ async def test_send_turns_broker_errors_into_broker_unavailable(
 
 @pytest.mark.parametrize("state", [JobState.QUEUED, JobState.RUNNING])
 async def test_unfinished_job_answers_202(
-    client: AsyncClient, session: AsyncSession, user: User, user_headers: dict[str, str], state: str
+    client: AsyncClient, session: AsyncSession, {% if auth %}user: User, {% endif %}headers: dict[str, str], state: str
 ) -> None:
-    job = await make_job(session, user, state=state)
-    response = await client.get(f"{JOBS}/{job.id}", headers=user_headers)
+    job = await make_job(session, {% if auth %}user, {% endif %}state=state)
+    response = await client.get(f"{JOBS}/{job.id}", headers=headers)
     assert response.status_code == 202
     assert response.headers["Retry-After"] == "1"
     assert response.json()["state"] == state
 
 
 async def test_succeeded_job_answers_200_with_its_result(
-    client: AsyncClient, session: AsyncSession, user: User, user_headers: dict[str, str]
+    client: AsyncClient, session: AsyncSession, {% if auth %}user: User, {% endif %}headers: dict[str, str]
 ) -> None:
-    job = await make_job(session, user, state=JobState.SUCCEEDED, result={"words": 3}, attempts=1)
-    response = await client.get(f"{JOBS}/{job.id}", headers=user_headers)
+    job = await make_job(session, {% if auth %}user, {% endif %}state=JobState.SUCCEEDED, result={"words": 3}, attempts=1)
+    response = await client.get(f"{JOBS}/{job.id}", headers=headers)
     assert response.status_code == 200
     assert response.json()["result"] == {"words": 3}
 
 
 async def test_failed_job_answers_409_with_its_error(
-    client: AsyncClient, session: AsyncSession, user: User, user_headers: dict[str, str]
+    client: AsyncClient, session: AsyncSession, {% if auth %}user: User, {% endif %}headers: dict[str, str]
 ) -> None:
-    job = await make_job(session, user, state=JobState.FAILED, error="upstream said no")
-    response = await client.get(f"{JOBS}/{job.id}", headers=user_headers)
+    job = await make_job(session, {% if auth %}user, {% endif %}state=JobState.FAILED, error="upstream said no")
+    response = await client.get(f"{JOBS}/{job.id}", headers=headers)
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "job_failed"
     assert "upstream said no" in error["message"]
 
 
+{% if auth -%}
 async def test_another_users_job_is_not_found(
-    client: AsyncClient, session: AsyncSession, other_user: User, user_headers: dict[str, str]
+    client: AsyncClient, session: AsyncSession, other_user: User, headers: dict[str, str]
 ) -> None:
     job = await make_job(session, other_user)
-    response = await client.get(f"{JOBS}/{job.id}", headers=user_headers)
+    response = await client.get(f"{JOBS}/{job.id}", headers=headers)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "job_not_found"
 
 
+{% endif -%}
 # --- The state machine, run directly -------------------------------------------------------------
 
 
-async def test_run_job_stores_the_result(session: AsyncSession, user: User) -> None:
-    job = await make_job(session, user)
+async def test_run_job_stores_the_result(session: AsyncSession{% if auth %}, user: User{% endif %}) -> None:
+    job = await make_job(session{% if auth %}, user{% endif %})
     outcome = await service.run_job(session, job.id, max_attempts=5)
     assert outcome is service.RunOutcome.SUCCEEDED
     await session.refresh(job)
@@ -286,9 +344,9 @@ async def test_run_job_stores_the_result(session: AsyncSession, user: User) -> N
 
 
 async def test_a_redelivered_message_does_no_second_run(
-    session: AsyncSession, user: User, monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = await make_job(session, user)
+    job = await make_job(session{% if auth %}, user{% endif %})
     calls: list[dict[str, Any]] = []
     real = service.compute_text_stats
 
@@ -305,9 +363,9 @@ async def test_a_redelivered_message_does_no_second_run(
 
 
 async def test_a_transient_error_requeues_then_a_retry_succeeds(
-    session: AsyncSession, user: User, monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = await make_job(session, user)
+    job = await make_job(session{% if auth %}, user{% endif %})
     real = service.compute_text_stats
     failures = iter([TransientJobError("upstream timed out")])
 
@@ -327,9 +385,9 @@ async def test_a_transient_error_requeues_then_a_retry_succeeds(
 
 
 async def test_a_transient_error_on_the_last_attempt_fails_the_job(
-    session: AsyncSession, user: User, monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = await make_job(session, user)
+    job = await make_job(session{% if auth %}, user{% endif %})
 
     async def always_flaky(payload: dict[str, Any]) -> dict[str, Any]:
         raise TransientJobError("still down")
@@ -342,8 +400,8 @@ async def test_a_transient_error_on_the_last_attempt_fails_the_job(
     assert job.finished_at is not None
 
 
-async def test_an_unexpected_error_fails_the_job_at_once(session: AsyncSession, user: User) -> None:
-    job = await make_job(session, user, type="no_such_type")
+async def test_an_unexpected_error_fails_the_job_at_once(session: AsyncSession{% if auth %}, user: User{% endif %}) -> None:
+    job = await make_job(session, {% if auth %}user, {% endif %}type="no_such_type")
     assert await service.run_job(session, job.id, max_attempts=5) is service.RunOutcome.FAILED
     await session.refresh(job)
     assert job.state == JobState.FAILED
@@ -356,9 +414,9 @@ async def test_a_missing_job_is_reported(session: AsyncSession) -> None:
 
 
 async def test_a_result_is_recorded_once_when_two_deliveries_race(
-    session: AsyncSession, user: User, monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = await make_job(session, user)
+    job = await make_job(session{% if auth %}, user{% endif %})
     real = service.compute_text_stats
 
     async def finished_meanwhile(payload: dict[str, Any]) -> dict[str, Any]:

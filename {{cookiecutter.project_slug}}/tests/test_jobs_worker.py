@@ -1,8 +1,12 @@
+{%- set auth = 'auth' in cookiecutter | features -%}
+{%- set owner = 'committed_user' if auth else 'committed_jobs' -%}
+{%- set owner_type = 'User' if auth else 'CommittedJobs' -%}
 """Jobs under a real Celery worker, consuming from the real broker.
 
 The worker (Celery's `start_worker`, in a thread of this process) opens its own database
-connections, so these tests cannot use the rolled-back SAVEPOINT session: `committed_user`
-commits a user for real and deletes it afterwards, and its jobs go with it (ON DELETE CASCADE).
+connections, so these tests cannot use the rolled-back SAVEPOINT session: {% if auth %}`committed_user`
+commits a user for real and deletes it afterwards, and its jobs go with it (ON DELETE CASCADE).{% else %}the jobs are
+committed for real, and `committed_jobs` deletes them afterwards.{% endif %}
 """
 
 from __future__ import annotations
@@ -27,11 +31,17 @@ from {{ cookiecutter.package_name }}.jobs.exceptions import TransientJobError
 from {{ cookiecutter.package_name }}.jobs.models import Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
 from {{ cookiecutter.package_name }}.jobs.tasks import run_job, send_run_job
+{%- if auth %}
 from {{ cookiecutter.package_name }}.users.models import User
+{%- endif %}
 from {{ cookiecutter.package_name }}.worker.app import celery_app
 from {{ cookiecutter.package_name }}.worker.base import close_runtimes, run_with_session
 
 TIMEOUT = 30.0
+{%- if not auth %}
+
+CommittedJobs = list[uuid.UUID]
+{%- endif %}
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +68,7 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings, "job_max_retries", 3)
 
 
+{% if auth -%}
 @pytest.fixture
 def committed_user(migrated_database: str) -> Iterator[User]:
     """A user committed for real; deleted (with its jobs) after the test."""
@@ -76,6 +87,19 @@ def committed_user(migrated_database: str) -> Iterator[User]:
         await session.commit()
 
     run_with_session(remove)
+{%- else -%}
+@pytest.fixture
+def committed_jobs(migrated_database: str) -> Iterator[CommittedJobs]:
+    """The ids of the jobs a test commits for real; deleted after the test."""
+    ids: CommittedJobs = []
+    yield ids
+
+    async def remove(session: AsyncSession) -> None:
+        await session.execute(delete(Job).where(Job.id.in_(ids)))
+        await session.commit()
+
+    run_with_session(remove)
+{%- endif %}
 
 
 class Performer:
@@ -101,6 +125,7 @@ def performer(monkeypatch: pytest.MonkeyPatch) -> Performer:
     return spy
 
 
+{% if auth -%}
 def enqueue(user: User, request_id: str = "req-from-api") -> Job:
     """What `POST /api/v1/jobs` does, on committed connections."""
     structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -114,6 +139,22 @@ def enqueue(user: User, request_id: str = "req-from-api") -> Job:
         structlog.contextvars.clear_contextvars()
     assert created
     return job
+{%- else -%}
+def enqueue(committed: CommittedJobs, request_id: str = "req-from-api") -> Job:
+    """What `POST /api/v1/jobs` does, on committed connections; the job's id goes to `committed`."""
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    try:
+        job, created = run_with_session(
+            lambda session: service.enqueue_job(
+                session, JobCreate(), uuid.uuid4().hex, send=send_run_job
+            )
+        )
+    finally:
+        structlog.contextvars.clear_contextvars()
+    assert created
+    committed.append(job.id)
+    return job
+{%- endif %}
 
 
 def load(job_id: uuid.UUID) -> Job:
@@ -137,9 +178,9 @@ def wait_until_finished(job_id: uuid.UUID) -> Job:
 
 @pytest.mark.usefixtures("worker")
 def test_worker_runs_an_enqueued_job_and_stores_its_result(
-    committed_user: User, performer: Performer
+    {{ owner }}: {{ owner_type }}, performer: Performer
 ) -> None:
-    job = enqueue(committed_user, request_id="req-42")
+    job = enqueue({{ owner }}, request_id="req-42")
     done = wait_until_finished(job.id)
     assert done.state == JobState.SUCCEEDED
     assert done.attempts == 1
@@ -150,9 +191,15 @@ def test_worker_runs_an_enqueued_job_and_stores_its_result(
 
 
 @pytest.mark.usefixtures("worker", "fast_retries")
+{%- if auth %}
 def test_worker_retries_a_transient_failure(committed_user: User, performer: Performer) -> None:
+{%- else %}
+def test_worker_retries_a_transient_failure(
+    committed_jobs: CommittedJobs, performer: Performer
+) -> None:
+{%- endif %}
     performer.transient_failures = 2
-    job = enqueue(committed_user)
+    job = enqueue({{ owner }})
     done = wait_until_finished(job.id)
     assert done.state == JobState.SUCCEEDED
     assert done.attempts == 3
@@ -162,10 +209,10 @@ def test_worker_retries_a_transient_failure(committed_user: User, performer: Per
 
 @pytest.mark.usefixtures("worker", "fast_retries")
 def test_worker_fails_the_job_when_retries_run_out(
-    committed_user: User, performer: Performer
+    {{ owner }}: {{ owner_type }}, performer: Performer
 ) -> None:
     performer.transient_failures = 100
-    job = enqueue(committed_user)
+    job = enqueue({{ owner }})
     done = wait_until_finished(job.id)
     assert done.state == JobState.FAILED
     assert done.attempts == 4  # the first run and three retries
@@ -175,9 +222,9 @@ def test_worker_fails_the_job_when_retries_run_out(
 
 @pytest.mark.usefixtures("worker")
 def test_a_duplicate_delivery_does_no_double_work(
-    committed_user: User, performer: Performer
+    {{ owner }}: {{ owner_type }}, performer: Performer
 ) -> None:
-    job = enqueue(committed_user)
+    job = enqueue({{ owner }})
     first = wait_until_finished(job.id)
     # The same message again, as the broker redelivers it after a lost acknowledgement.
     duplicate = run_job.apply_async(args=(str(job.id),))

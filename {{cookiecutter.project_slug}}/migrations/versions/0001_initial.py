@@ -6,9 +6,11 @@ Create Date: 2025-01-01 00:00:00
 """
 
 from collections.abc import Sequence
+{%- if 'auth' in cookiecutter | features or 'items' in cookiecutter | features %}
 
 import sqlalchemy as sa
 from alembic import op
+{%- endif %}
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -22,8 +24,8 @@ def upgrade() -> None:
         "users",
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("hashed_password", sa.String(length=255), nullable=False),
-        sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("is_superuser", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column("is_superuser", sa.Boolean(), server_default=sa.false(), nullable=False),
 {%- if 'email' in cookiecutter | features %}
         sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True),
 {%- endif %}
@@ -92,7 +94,9 @@ def upgrade() -> None:
 {%- if 'items' in cookiecutter | features %}
     op.create_table(
         "items",
+{%- if 'auth' in cookiecutter | features %}
         sa.Column("owner_id", sa.Uuid(), nullable=False),
+{%- endif %}
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -102,17 +106,23 @@ def upgrade() -> None:
         sa.Column(
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
+{%- if 'auth' in cookiecutter | features %}
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_items_owner_id_users"), ondelete="CASCADE"
         ),
+{%- endif %}
         sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
     )
+{%- if 'auth' in cookiecutter | features %}
     op.create_index(op.f("ix_items_owner_id"), "items", ["owner_id"], unique=False)
+{%- endif %}
 {%- endif %}
 {%- if 'jobs' in cookiecutter | features %}
     op.create_table(
         "jobs",
+{%- if 'auth' in cookiecutter | features %}
         sa.Column("owner_id", sa.Uuid(), nullable=False),
+{%- endif %}
         sa.Column("type", sa.String(length=50), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
@@ -134,6 +144,7 @@ def upgrade() -> None:
             "state IN ('queued', 'running', 'succeeded', 'failed')",
             name=op.f("ck_jobs_state_is_known"),
         ),
+{%- if 'auth' in cookiecutter | features %}
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_jobs_owner_id_users"), ondelete="CASCADE"
         ),
@@ -141,6 +152,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("owner_id", "idempotency_key", name=op.f("uq_jobs_owner_id")),
     )
     op.create_index(op.f("ix_jobs_owner_id"), "jobs", ["owner_id"], unique=False)
+{%- else %}
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_jobs_idempotency_key")),
+    )
+{%- endif %}
 {%- endif %}
 {%- if 'auth' not in cookiecutter | features and 'items' not in cookiecutter | features %}
     pass
@@ -149,11 +165,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
 {%- if 'jobs' in cookiecutter | features %}
+{%- if 'auth' in cookiecutter | features %}
     op.drop_index(op.f("ix_jobs_owner_id"), table_name="jobs")
+{%- endif %}
     op.drop_table("jobs")
 {%- endif %}
 {%- if 'items' in cookiecutter | features %}
+{%- if 'auth' in cookiecutter | features %}
     op.drop_index(op.f("ix_items_owner_id"), table_name="items")
+{%- endif %}
     op.drop_table("items")
 {%- endif %}
 {%- if 'email' in cookiecutter | features %}

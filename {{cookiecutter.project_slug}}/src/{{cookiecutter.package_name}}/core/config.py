@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from typing import Annotated, Literal
+{%- if 'db' in cookiecutter | features %}
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+{%- endif %}
 
 from fastapi import Depends, Request
 from pydantic import {% if 'email' in cookiecutter | features %}EmailStr, {% endif %}Field, field_validator, model_validator
@@ -22,6 +24,7 @@ DEVELOPMENT_SMTP_PORT = 1025
 Environment = Literal["development", "test", "production"]
 
 
+{% if 'db' in cookiecutter | features -%}
 def normalise_database_url(url: str) -> str:
     """Point PostgreSQL URLs at the asyncpg driver (Heroku and others hand out `postgres://`).
 
@@ -42,6 +45,7 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+{% endif -%}
 class Settings(BaseSettings):
     """Every setting the service reads; each field maps to the upper-case environment variable."""
 
@@ -56,19 +60,32 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     root_path: str = ""
 
+{%- if 'auth' in cookiecutter | features %}
     secret_key: str = DEFAULT_SECRET_KEY
     access_token_expire_minutes: int = Field(default=15, ge=1)
     refresh_token_expire_days: int = Field(default=30, ge=1)
+{%- else %}
+    # Signs nothing yet (there is no auth), but it is the key for whatever is signed later
+    # (links, webhooks), so production refuses a weak one already.
+    secret_key: str = DEFAULT_SECRET_KEY
+{%- endif %}
 
     cors_origins: Annotated[list[str], NoDecode] = []
     cors_allow_credentials: bool = True
 {%- if 'db' in cookiecutter | features %}
 
+{%- if 'sqlite' in cookiecutter | features %}
+    # Relative to the working directory; the folder is created on first connect.
+    database_url: str = "sqlite+aiosqlite:///./data/{{ cookiecutter.package_name }}.db"
+{%- else %}
     database_url: str = "postgresql+asyncpg://postgres:postgres@localhost:5432/{{ cookiecutter.package_name }}"
+{%- endif %}
     database_pool_size: int = Field(default=5, ge=1)
     database_max_overflow: int = Field(default=10, ge=0)
     database_connect_timeout: float = Field(default=5.0, gt=0)
+{%- if 'postgresql' in cookiecutter | features %}
     database_command_timeout: float = Field(default=30.0, gt=0)
+{%- endif %}
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
 
@@ -104,7 +121,7 @@ class Settings(BaseSettings):
     # lax: cookies go with top-level navigations from other sites but not with their POSTs.
     cookie_samesite: Literal["lax", "strict", "none"] = "lax"
 {%- endif %}
-{%- if 'cache' in cookiecutter | features %}
+{%- if 'cache' in cookiecutter | features and 'auth' in cookiecutter | features %}
 
     login_rate_limit: int = Field(default=5, ge=1)
     login_rate_limit_window_seconds: int = Field(default=60, ge=1)

@@ -7,11 +7,19 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+{%- if 'sqlite' in cookiecutter | features %}
+from pathlib import Path
+{%- endif %}
+from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event, func, text
+from sqlalchemy import DateTime, Dialect, MetaData, event, func, text
+{%- if 'sqlite' in cookiecutter | features %}
+from sqlalchemy.engine import Connection, make_url
+{%- endif %}
+{%- if 'postgresql' in cookiecutter | features %}
 from sqlalchemy.exc import DisconnectionError
+{%- endif %}
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 from starlette.datastructures import State
 
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -34,10 +43,38 @@ NAMING_CONVENTION = {
 }
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime, stored and returned in UTC on every database.
+
+    PostgreSQL keeps `timestamptz`; SQLite has no time zones and returns naive values, so values
+    are converted to UTC on the way in and marked UTC on the way out. Naive values are refused:
+    which zone they mean is a guess.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}; pass an aware one (datetime.now(UTC))")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
-    """Declarative base of every model; its metadata is what Alembic compares against."""
+    """Declarative base of every model; its metadata is what Alembic compares against.
+
+    Every `Mapped[datetime]` column is a `UTCDateTime`: aware UTC values on every database.
+    """
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
 
 
 def utcnow() -> datetime:
@@ -54,11 +91,9 @@ class UUIDPrimaryKeyMixin:
 class TimestampMixin:
     """`created_at` and `updated_at`, set in Python so they are readable without a refresh."""
 
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
+        default=utcnow, onupdate=utcnow, server_default=func.now()
     )
 
 
@@ -66,6 +101,85 @@ class TimestampMixin:
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 
+{% if 'sqlite' in cookiecutter | features -%}
+def create_engine(
+    settings: Settings, *, ping_on_checkout: bool = True, foreign_keys: bool = True
+) -> AsyncEngine:
+    """An engine on the SQLite file in DATABASE_URL, set up by `_configure_sqlite`.
+
+    `ping_on_checkout` tests each connection as it leaves the pool (cheap: no network).
+    `foreign_keys=False` is for migrations only: SQLite's table rebuilds need it off.
+    """
+    engine_args: dict[str, Any] = {}
+    sqlite_file = _sqlite_file(settings.database_url)
+    if sqlite_file is not None:
+        # A file database gets a queue pool (`:memory:` gets a single static connection).
+        engine_args = {
+            "pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow,
+            "pool_timeout": settings.database_connect_timeout,
+        }
+    engine = create_async_engine(
+        settings.database_url, pool_pre_ping=ping_on_checkout, echo=False, **engine_args
+    )
+    _configure_sqlite(engine, settings, sqlite_file, foreign_keys=foreign_keys)
+    return engine
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL; None for in-memory databases and `file:` URIs."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+def _configure_sqlite(
+    engine: AsyncEngine, settings: Settings, sqlite_file: str | None, *, foreign_keys: bool
+) -> None:
+    """The file's folder, connection PRAGMAs, and transactions that SQLAlchemy begins.
+
+    - SQLite creates a missing file but not its folder (`./data` by default): each connect
+      creates it first, so a failure shows up where connections fail (readiness), not at start.
+
+    - `foreign_keys`: SQLite ignores FOREIGN KEY (and ON DELETE CASCADE) unless told so on
+      each connection.
+    - `journal_mode=WAL`: readers do not block the writer (the API and a worker share the file).
+    - `busy_timeout`: wait this long for another connection's write lock instead of failing.
+    - The driver's own BEGIN handling is off (it never BEGINs before a SELECT or a SAVEPOINT,
+      which breaks SAVEPOINTs), and every transaction starts with `BEGIN IMMEDIATE`: it takes the
+      write lock up front, so concurrent writers queue on `busy_timeout` instead of one failing
+      with "database is locked" when it upgrades a read. That lock also stands in for
+      `SELECT ... FOR UPDATE`, which SQLite ignores. Autocommit connections (the read sessions of
+      GET and HEAD) begin nothing, so reads never wait for the lock.
+    """
+    pragmas = (
+        f"busy_timeout = {round(settings.database_connect_timeout * 1000)}",
+        "journal_mode = WAL",
+        f"foreign_keys = {'ON' if foreign_keys else 'OFF'}",
+    )
+
+    def before_connect(*_: Any) -> None:
+        if sqlite_file is not None:
+            Path(sqlite_file).parent.mkdir(parents=True, exist_ok=True)
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(f"PRAGMA {pragma}")
+        finally:
+            cursor.close()
+
+    def on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(engine.sync_engine, "do_connect", before_connect)
+    event.listen(engine.sync_engine, "connect", on_connect)
+    event.listen(engine.sync_engine, "begin", on_begin)
+{%- else -%}
 def create_engine(settings: Settings, *, ping_on_checkout: bool = True) -> AsyncEngine:
     """An engine that fails fast: bounded connect and command timeouts, dead connections dropped.
 
@@ -102,6 +216,7 @@ def _drop_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> N
     """Make the pool discard a connection the server closed (restart, failover) and take another."""
     if dbapi_connection.driver_connection.is_closed():
         raise DisconnectionError("the database closed this pooled connection")
+{%- endif %}
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -170,8 +285,22 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
+{%- if 'sqlite' in cookiecutter | features %}
+# Reads the schema page, so the check touches the file: a missing folder, an unreadable file, one
+# that is not a database, or a write lock held past busy_timeout all fail it.
+READINESS_QUERY = text("SELECT count(*) FROM sqlite_master")
+{%- else %}
+READINESS_QUERY = text("SELECT 1")
+{%- endif %}
+
+
 async def check_database(state: State) -> None:
-    """Readiness check: `SELECT 1` on a pooled connection."""
+    """Readiness check: a query on a pooled connection."""
     engine: AsyncEngine = state.engine
+{%- if 'sqlite' in cookiecutter | features %}
+    # Autocommit: a transaction would BEGIN IMMEDIATE and wait behind whoever is writing.
+    async with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
+{%- else %}
     async with engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+{%- endif %}
+        await connection.execute(READINESS_QUERY)

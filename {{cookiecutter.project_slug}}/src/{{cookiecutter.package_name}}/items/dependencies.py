@@ -6,10 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends
-
+{% if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.items.models import Item
+{%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.items.service import get_owned_item
 
 
@@ -19,3 +21,14 @@ async def get_item_for_owner(item_id: uuid.UUID, user: CurrentUser, session: Ses
 
 
 OwnedItem = Annotated[Item, Depends(get_item_for_owner)]
+{%- else %}
+from {{ cookiecutter.package_name }}.items.service import get_item
+
+
+async def get_item_in_path(item_id: uuid.UUID, session: SessionDep) -> Item:
+    """The item in the path; 404 if there is none."""
+    return await get_item(session, item_id)
+
+
+PathItem = Annotated[Item, Depends(get_item_in_path)]
+{%- endif %}

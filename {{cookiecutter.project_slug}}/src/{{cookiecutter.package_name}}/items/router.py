@@ -1,19 +1,21 @@
-"""`/api/v1/items`: CRUD on the current user's items."""
+{%- set auth = 'auth' in cookiecutter | features -%}
+"""`/api/v1/items`: CRUD on {% if auth %}the current user's items{% else %}items (public: no login){% endif %}."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-
+{% if auth %}
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page, PageParamsDep
 from {{ cookiecutter.package_name }}.items import service
-from {{ cookiecutter.package_name }}.items.dependencies import OwnedItem
+from {{ cookiecutter.package_name }}.items.dependencies import {% if auth %}OwnedItem{% else %}PathItem{% endif %}
 from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemRead, ItemUpdate
 
 router = APIRouter(prefix="/items", tags=["items"])
-
+{% if auth %}
 ITEM_ERRORS = error_responses(401, 403, 404, 422, 503)
 
 
@@ -32,13 +34,33 @@ async def create_item(body: ItemCreate, user: CurrentUser, session: SessionDep) 
 async def list_items(user: CurrentUser, session: SessionDep, page: PageParamsDep) -> Page[ItemRead]:
     """The current user's items, newest first."""
     items, total = await service.list_items(session, user, page)
+{%- else %}
+ITEM_ERRORS = error_responses(404, 422, 503)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ItemRead,
+    responses=error_responses(422, 503),
+)
+async def create_item(body: ItemCreate, session: SessionDep) -> ItemRead:
+    """Create an item."""
+    return ItemRead.model_validate(await service.create_item(session, body))
+
+
+@router.get("", response_model=Page[ItemRead], responses=error_responses(422, 503))
+async def list_items(session: SessionDep, page: PageParamsDep) -> Page[ItemRead]:
+    """The items, newest first."""
+    items, total = await service.list_items(session, page)
+{%- endif %}
     return Page[ItemRead](
         items=[ItemRead.model_validate(i) for i in items],
         total=total,
         limit=page.limit,
         offset=page.offset,
     )
-
+{% if auth %}
 
 @router.get("/{item_id}", response_model=ItemRead, responses=ITEM_ERRORS)
 async def read_item(item: OwnedItem) -> ItemRead:
@@ -56,3 +78,22 @@ async def update_item(item: OwnedItem, body: ItemUpdate, session: SessionDep) ->
 async def delete_item(item: OwnedItem, session: SessionDep) -> None:
     """Delete one of the current user's items."""
     await service.delete_item(session, item)
+{%- else %}
+
+@router.get("/{item_id}", response_model=ItemRead, responses=ITEM_ERRORS)
+async def read_item(item: PathItem) -> ItemRead:
+    """One item."""
+    return ItemRead.model_validate(item)
+
+
+@router.patch("/{item_id}", response_model=ItemRead, responses=ITEM_ERRORS)
+async def update_item(item: PathItem, body: ItemUpdate, session: SessionDep) -> ItemRead:
+    """Change an item."""
+    return ItemRead.model_validate(await service.update_item(session, item, body))
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ITEM_ERRORS)
+async def delete_item(item: PathItem, session: SessionDep) -> None:
+    """Delete an item."""
+    await service.delete_item(session, item)
+{%- endif %}

@@ -1,1 +1,1 @@
-"""Jobs: background work a user asks for over HTTP and polls for. Enqueueing is idempotent."""
+"""Jobs: background work a client asks for over HTTP and polls for. Enqueueing is idempotent."""

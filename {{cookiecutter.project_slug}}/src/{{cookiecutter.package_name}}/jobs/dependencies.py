@@ -7,9 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
+{% if 'auth' in cookiecutter | features -%}
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+{% endif -%}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.jobs.models import IDEMPOTENCY_KEY_MAX_LENGTH, Job
+{%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.jobs.service import get_owned_job
 
 
@@ -19,6 +22,17 @@ async def get_job_for_owner(job_id: uuid.UUID, user: CurrentUser, session: Sessi
 
 
 OwnedJob = Annotated[Job, Depends(get_job_for_owner)]
+{%- else %}
+from {{ cookiecutter.package_name }}.jobs.service import get_job
+
+
+async def get_job_in_path(job_id: uuid.UUID, session: SessionDep) -> Job:
+    """The job in the path; 404 if there is none."""
+    return await get_job(session, job_id)
+
+
+PathJob = Annotated[Job, Depends(get_job_in_path)]
+{%- endif %}
 
 IdempotencyKey = Annotated[
     str,

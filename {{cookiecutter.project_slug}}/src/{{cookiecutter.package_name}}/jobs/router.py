@@ -11,11 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+{% if 'auth' in cookiecutter | features -%}
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+{% endif -%}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.jobs import service
-from {{ cookiecutter.package_name }}.jobs.dependencies import IdempotencyKey, OwnedJob
+from {{ cookiecutter.package_name }}.jobs.dependencies import IdempotencyKey, {% if 'auth' in cookiecutter | features %}OwnedJob{% else %}PathJob{% endif %}
 from {{ cookiecutter.package_name }}.jobs.exceptions import JobFailed
 from {{ cookiecutter.package_name }}.jobs.models import JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate, JobRead
@@ -38,6 +40,7 @@ IN_PROGRESS: dict[int | str, dict[str, Any]] = {
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobRead,
+{%- if 'auth' in cookiecutter | features %}
     responses={**REPLAYED, **error_responses(401, 403, 409, 422, 503)},
 )
 async def create_job(
@@ -51,6 +54,15 @@ async def create_job(
     job, created = await service.enqueue_job(
         session, user, body, idempotency_key, send=send_run_job
     )
+{%- else %}
+    responses={**REPLAYED, **error_responses(409, 422, 503)},
+)
+async def create_job(
+    body: JobCreate, idempotency_key: IdempotencyKey, session: SessionDep, response: Response
+) -> JobRead:
+    """Enqueue a job (`{}` runs the example). Safe to retry with the same `Idempotency-Key`."""
+    job, created = await service.enqueue_job(session, body, idempotency_key, send=send_run_job)
+{%- endif %}
     if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -60,9 +72,15 @@ async def create_job(
 @router.get(
     "/{job_id}",
     response_model=JobRead,
+{%- if 'auth' in cookiecutter | features %}
     responses={**IN_PROGRESS, **error_responses(401, 403, 404, 409, 422, 503)},
 )
 async def read_job(job: OwnedJob, response: Response) -> JobRead:
+{%- else %}
+    responses={**IN_PROGRESS, **error_responses(404, 409, 422, 503)},
+)
+async def read_job(job: PathJob, response: Response) -> JobRead:
+{%- endif %}
     """The job: 200 with its result when it succeeded, 202 while it runs, 409 if it failed."""
     if job.state == JobState.FAILED:
         raise JobFailed(f"The job failed: {job.error}")

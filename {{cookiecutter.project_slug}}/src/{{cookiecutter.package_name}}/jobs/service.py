@@ -5,6 +5,10 @@ the transaction rolls back, so no row claims to be queued unless its message was
 
 Run: every state change happens under `SELECT ... FOR UPDATE`, and a finished job is never run
 again, so a redelivered message (at-least-once delivery) does no second piece of work.
+{%- if 'sqlite' in cookiecutter | features %}
+SQLite ignores FOR UPDATE; there every transaction opens with `BEGIN IMMEDIATE` (see `core.db`),
+a write lock on the whole file that gives the same guarantee.
+{%- endif %}
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from {{ cookiecutter.package_name }}.jobs.exceptions import (
 )
 from {{ cookiecutter.package_name }}.jobs.models import FINISHED_STATES, Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
+{%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.users.models import User
+{%- endif %}
 
 logger = structlog.get_logger(__name__)
 
@@ -45,10 +51,15 @@ def request_hash(body: JobCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+{% if 'auth' in cookiecutter | features -%}
 async def _find_by_key(session: AsyncSession, owner_id: uuid.UUID, key: str) -> Job | None:
     return await session.scalar(
         select(Job).where(Job.owner_id == owner_id, Job.idempotency_key == key)
     )
+{%- else -%}
+async def _find_by_key(session: AsyncSession, key: str) -> Job | None:
+    return await session.scalar(select(Job).where(Job.idempotency_key == key))
+{%- endif %}
 
 
 def _replay(job: Job, digest: str) -> Job:
@@ -57,6 +68,7 @@ def _replay(job: Job, digest: str) -> Job:
     return job
 
 
+{% if 'auth' in cookiecutter | features -%}
 async def enqueue_job(
     session: AsyncSession, owner: User, body: JobCreate, idempotency_key: str, send: SendJob
 ) -> tuple[Job, bool]:
@@ -73,6 +85,22 @@ async def enqueue_job(
 
     job = Job(
         owner_id=owner_id,
+{%- else -%}
+async def enqueue_job(
+    session: AsyncSession, body: JobCreate, idempotency_key: str, send: SendJob
+) -> tuple[Job, bool]:
+    """Create and enqueue a job; return it and whether it is new.
+
+    The same key with the same body returns the existing job (`False`); with another body it
+    raises `IdempotencyKeyReused`. If `send` fails, nothing is stored and its error propagates.
+    """
+    digest = request_hash(body)
+    existing = await _find_by_key(session, idempotency_key)
+    if existing is not None:
+        return _replay(existing, digest), False
+
+    job = Job(
+{%- endif %}
         type=body.type,
         state=JobState.QUEUED,
         payload=body.model_dump(mode="json"),
@@ -85,7 +113,7 @@ async def enqueue_job(
     except IntegrityError:
         # A concurrent request with the same key won the race; answer with its job.
         await session.rollback()
-        existing = await _find_by_key(session, owner_id, idempotency_key)
+        existing = await _find_by_key(session, {% if 'auth' in cookiecutter | features %}owner_id, {% endif %}idempotency_key)
         if existing is None:
             raise
         return _replay(existing, digest), False
@@ -100,9 +128,15 @@ async def enqueue_job(
     return job, True
 
 
+{% if 'auth' in cookiecutter | features -%}
 async def get_owned_job(session: AsyncSession, owner: User, job_id: uuid.UUID) -> Job:
     """The job, if `owner` owns it. Someone else's job is "not found", not "forbidden"."""
     job = await session.scalar(select(Job).where(Job.id == job_id, Job.owner_id == owner.id))
+{%- else -%}
+async def get_job(session: AsyncSession, job_id: uuid.UUID) -> Job:
+    """The job with this id; `JobNotFound` if there is none."""
+    job = await session.get(Job, job_id)
+{%- endif %}
     if job is None:
         raise JobNotFound
     return job
