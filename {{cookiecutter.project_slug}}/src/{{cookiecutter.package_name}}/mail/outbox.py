@@ -9,7 +9,7 @@ Publishing happens in a background task too, so a response never waits on the br
 There is no worker in this project, so this process sends each email itself, in a FastAPI
 background task that runs once the response is out: SMTP latency never shows in response times,
 and a forgot-password answer takes as long for an unknown address as for a known one. Delivery is
-best effort: a failure is logged, not retried (bake with worker=celery for retries).
+best effort: a failure is logged, not retried (bake with a background worker for retries).
 {%- endif %}
 """
 
