@@ -228,8 +228,8 @@ def settings() -> Settings:
     """Test settings; a fresh Redis key prefix per test keeps rate-limit counters apart."""
     return get_settings().model_copy(update={"redis_key_prefix": f"test-{uuid.uuid4().hex}:"})
 {%- else %}
-    """Test settings."""
-    return get_settings()
+    """Test settings: a copy, so a test may change a value without leaking it into the next."""
+    return get_settings().model_copy()
 {%- endif %}
 
 

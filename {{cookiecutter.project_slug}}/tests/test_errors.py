@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from pydantic import BaseModel
 {%- if 'db' in cookiecutter | features %}
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.main import create_app
+from tests.conftest import client_for
 
 
 def assert_error_shape(body: dict[str, object], code: str) -> None:
@@ -123,7 +124,7 @@ async def failing_client(settings: Settings) -> AsyncIterator[AsyncClient]:
     app = failing_app(settings)
     async with (
         LifespanManager(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
+        client_for(app, "http://t") as client,
     ):
         yield client
 
@@ -143,7 +144,7 @@ async def test_unhandled_exception_is_500_json_without_internals(
 
 async def test_development_names_the_exception(settings: Settings) -> None:
     app = failing_app(settings.model_copy(update={"environment": "development"}))
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+    async with client_for(app, "http://t") as client:
         response = await client.get("/boom")
     assert response.status_code == 500
     assert response.json()["error"]["message"] == "RuntimeError: secret internals"
