@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
 
 import structlog
@@ -16,7 +15,7 @@ from {{ cookiecutter.package_name }}.jobs import service
 from {{ cookiecutter.package_name }}.jobs.exceptions import BrokerUnavailable
 from {{ cookiecutter.package_name }}.jobs.models import Job
 from {{ cookiecutter.package_name }}.worker.app import celery_app
-from {{ cookiecutter.package_name }}.worker.base import ServiceTask, enqueue_headers
+from {{ cookiecutter.package_name }}.worker.base import ServiceTask, backoff_with_jitter, enqueue_headers
 
 logger = structlog.get_logger(__name__)
 
@@ -25,12 +24,10 @@ NOT_YET_VISIBLE_COUNTDOWN = 1.0
 
 
 def retry_countdown(retries: int, settings: Settings) -> float:
-    """Exponential back-off with jitter: base * 2**retries, capped, then scaled by 0.5-1.0."""
-    ceiling = min(
-        settings.job_retry_backoff_max_seconds,
-        settings.job_retry_backoff_seconds * 2.0**retries,
+    """The back-off before the next attempt, from the JOB_RETRY_BACKOFF_* settings."""
+    return backoff_with_jitter(
+        retries, settings.job_retry_backoff_seconds, settings.job_retry_backoff_max_seconds
     )
-    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not cryptography)
 
 
 @celery_app.task(bind=True, base=ServiceTask, name="jobs.run", max_retries=None)

@@ -8,7 +8,6 @@ reset links a rare duplicate is harmless.
 from __future__ import annotations
 
 import asyncio
-import random
 from typing import Any
 
 import structlog
@@ -21,18 +20,16 @@ from {{ cookiecutter.package_name }}.mail.sender import (
     send_email,
 )
 from {{ cookiecutter.package_name }}.worker.app import celery_app
-from {{ cookiecutter.package_name }}.worker.base import ServiceTask
+from {{ cookiecutter.package_name }}.worker.base import ServiceTask, backoff_with_jitter
 
 logger = structlog.get_logger(__name__)
 
 
 def retry_countdown(retries: int, settings: Settings) -> float:
-    """Exponential back-off with jitter: base * 2**retries, capped, then scaled by 0.5-1.0."""
-    ceiling = min(
-        settings.email_retry_backoff_max_seconds,
-        settings.email_retry_backoff_seconds * 2.0**retries,
+    """The back-off before the next attempt, from the EMAIL_RETRY_BACKOFF_* settings."""
+    return backoff_with_jitter(
+        retries, settings.email_retry_backoff_seconds, settings.email_retry_backoff_max_seconds
     )
-    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not cryptography)
 
 
 @celery_app.task(bind=True, base=ServiceTask, name="mail.send", max_retries=None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 {% if 'db' in cookiecutter | features -%}
 import asyncio
 import os
+import random
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ from {{ cookiecutter.package_name }}.core.errors import current_request_id
 from {{ cookiecutter.package_name }}.core.sentry import tag_request_id
 {%- endif %}
 {%- else -%}
+import random
 from typing import Any
 
 import structlog
@@ -46,6 +48,12 @@ REQUEST_ID_HEADER = "request_id"
 
 T = TypeVar("T")
 {%- endif %}
+
+
+def backoff_with_jitter(retries: int, base_seconds: float, max_seconds: float) -> float:
+    """Seconds before the next retry: base * 2**retries, capped, then scaled by 0.5-1.0."""
+    ceiling = min(max_seconds, base_seconds * 2.0**retries)
+    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not cryptography)
 
 
 def enqueue_headers() -> dict[str, str]:
