@@ -90,6 +90,17 @@ async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         with pytest.raises(StatementError, match="naive datetime"):
             await connection.scalar(select(naive))
+
+
+def request_to(engine: AsyncEngine, method: str) -> Request:
+    """A `method` request to an app whose session factories use `engine`."""
+    state = SimpleNamespace(
+        session_factory=create_session_factory(engine),
+        read_session_factory=create_read_session_factory(engine),
+        session_gate=create_session_gate(get_settings()),
+    )
+    app = SimpleNamespace(state=state)
+    return Request({"type": "http", "method": method, "headers": [], "app": app})
 {%- if 'sqlite' in cookiecutter | features %}
 
 
@@ -111,14 +122,7 @@ async def test_connections_enforce_foreign_keys_and_share_the_file_safely(
 async def test_reads_run_in_autocommit_and_writes_in_a_transaction(
     engine: AsyncEngine, method: str, autocommit: bool
 ) -> None:
-    state = SimpleNamespace(
-        session_factory=create_session_factory(engine),
-        read_session_factory=create_read_session_factory(engine),
-        session_gate=create_session_gate(get_settings()),
-    )
-    app = SimpleNamespace(state=state)
-    request = Request({"type": "http", "method": method, "headers": [], "app": app})
-    async with asynccontextmanager(get_session)(request) as session:
+    async with asynccontextmanager(get_session)(request_to(engine, method)) as session:
         await session.execute(text("SELECT 1"))
         raw = await (await session.connection()).get_raw_connection()
         driver = raw.driver_connection
@@ -145,14 +149,7 @@ async def test_a_second_writer_waits_for_the_lock_instead_of_failing(engine: Asy
 async def test_reads_run_in_autocommit_and_writes_in_a_transaction(
     engine: AsyncEngine, method: str, autocommit: bool
 ) -> None:
-    state = SimpleNamespace(
-        session_factory=create_session_factory(engine),
-        read_session_factory=create_read_session_factory(engine),
-        session_gate=create_session_gate(get_settings()),
-    )
-    app = SimpleNamespace(state=state)
-    request = Request({"type": "http", "method": method, "headers": [], "app": app})
-    async with asynccontextmanager(get_session)(request) as session:
+    async with asynccontextmanager(get_session)(request_to(engine, method)) as session:
         # now() is when the transaction began: fixed inside one, new for each autocommit statement.
         first = await session.scalar(text("SELECT now()"))
         await asyncio.sleep(0.01)
