@@ -42,7 +42,7 @@ import psycopg
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
 
-from harness.baking import TEMPLATE_ROOT, clean_env, run  # noqa: E402
+from harness.baking import TEMPLATE_ROOT, clean_env, interpreter, run  # noqa: E402
 from harness.services import Postgres, Redis, free_port  # noqa: E402
 
 FLOOR_DIR = BENCH_DIR / "floor"
@@ -171,16 +171,6 @@ def bake(into: Path) -> tuple[Path, float]:
     seconds = time.monotonic() - started_at
     (project,) = [p for p in into.iterdir() if (p / "pyproject.toml").exists()]
     return project, seconds
-
-
-def interpreter(version: str) -> str | None:
-    """A local Python for the bake's `python_version`, if uv or pyenv can name one."""
-    found = subprocess.run(["uv", "python", "find", version], capture_output=True, text=True, check=False)
-    if found.returncode == 0 and found.stdout.strip():
-        return found.stdout.strip()
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = sorted(pyenv_root.glob(f"versions/{version}.*/bin/python"))
-    return str(candidates[-1]) if candidates else None
 
 
 def tree_bytes(root: Path) -> int:

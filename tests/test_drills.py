@@ -21,11 +21,10 @@ import pytest
 import redis
 from conftest import Services
 from harness import summary
+from harness.api import API, PASSWORD
 from harness.baking import Baked, clean_env, run, sync, variant_id
 from harness.checks import dotenv
 from harness.drills import (
-    API,
-    PASSWORD,
     DrillFigure,
     Probe,
     Stack,

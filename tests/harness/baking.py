@@ -66,11 +66,17 @@ def variant_id(overrides: Mapping[str, Any]) -> str:
 
 
 def interpreter(version: str) -> str | None:
-    """A Python `version` (e.g. "3.12") for `uv --python`: on PATH, or under pyenv; None if absent.
+    """A Python `version` (e.g. "3.12") for `uv --python`: one uv knows, on PATH, or under pyenv;
+    None if absent.
 
     uv may not download Pythons here (no network), and pyenv's shims do not answer for versions that
     are not selected, so the pyenv versions folder is searched directly.
     """
+    # --system: never the virtualenv of whatever folder this runs in.
+    find = ["uv", "python", "find", "--system", version]
+    found = subprocess.run(find, capture_output=True, text=True, check=False)
+    if found.returncode == 0 and found.stdout.strip():
+        return found.stdout.strip()
     candidates = []
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
     candidates += sorted((pyenv_root / "versions").glob(f"{version}.*/bin/python{version}"), reverse=True)

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +21,9 @@ import httpx
 import psycopg
 
 from harness import summary
+from harness.api import fetch_csrf_token, sign_up_and_log_in
 from harness.baking import Baked, clean_env, run
 from harness.services import Postgres, Redis
-
-API = "/api/v1"
-PASSWORD = "drill-password-0123456789"
 
 
 def tool(name: str) -> str:
@@ -88,12 +85,8 @@ class Stack:
 
     def new_user(self, prefix: str) -> tuple[str, dict[str, str]]:
         """Sign up a fresh user, log in, and return its email and bearer header."""
-        email = f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
         with self.client() as client:
-            signup = client.post(f"{API}/auth/signup", json={"email": email, "password": PASSWORD})
-            assert signup.status_code == 201, signup.text
-            login = client.post(f"{API}/auth/login", data={"username": email, "password": PASSWORD})
-            assert login.status_code == 200, login.text
+            email, login = sign_up_and_log_in(client, prefix)
         return email, {"Authorization": f"Bearer {login.json()['access_token']}"}
 
     def restore(self) -> None:
@@ -125,14 +118,9 @@ def browser_session(base: str, prefix: str) -> dict[str, str]:
     """Sign up and log in a fresh user as a cookie-auth front end does: GET /auth/csrf first, then
     the CSRF header on every unsafe request. Returns the cookie-mode security values by the
     OpenAPI scheme names of the bake (the access cookie, and the CSRF token as cookie and header)."""
-    email = f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
     with httpx.Client(base_url=base, timeout=10) as client:
-        token = client.get(f"{API}/auth/csrf").json()["csrf_token"]
-        csrf = {"X-CSRF-Token": token}
-        signup = client.post(f"{API}/auth/signup", json={"email": email, "password": PASSWORD}, headers=csrf)
-        assert signup.status_code == 201, signup.text
-        login = client.post(f"{API}/auth/login", data={"username": email, "password": PASSWORD}, headers=csrf)
-        assert login.status_code == 200, login.text
+        token = fetch_csrf_token(client)
+        _, login = sign_up_and_log_in(client, prefix)
         assert "access_token" not in login.json(), "cookie mode must not put tokens in the body"
         return {"APIKeyCookie": login.cookies["access_token"], "CSRFToken": token, "CSRFCookie": token}
 
