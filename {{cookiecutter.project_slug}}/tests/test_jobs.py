@@ -14,7 +14,7 @@ import pytest
 import structlog
 from httpx import AsyncClient
 from kombu.exceptions import OperationalError as KombuOperationalError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
@@ -413,6 +413,22 @@ async def test_a_missing_job_is_reported(session: AsyncSession) -> None:
     assert outcome is service.RunOutcome.NOT_FOUND
 
 
+async def test_a_job_committed_while_the_claim_looked_is_looked_for_again(
+    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The API publishes before it commits: the claim can miss a row that is there a moment later.
+    job = await make_job(session{% if auth %}, user{% endif %})
+
+    async def claim_before_the_commit(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(service, "_claim", claim_before_the_commit)
+    outcome = await service.run_job(session, job.id, max_attempts=5)
+    assert outcome is service.RunOutcome.NOT_FOUND  # so the task looks again, and runs it
+    await session.refresh(job)
+    assert (job.state, job.attempts) == (JobState.QUEUED, 0)
+
+
 async def test_a_result_is_recorded_once_when_two_deliveries_race(
     session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -421,9 +437,11 @@ async def test_a_result_is_recorded_once_when_two_deliveries_race(
 
     async def finished_meanwhile(payload: dict[str, Any]) -> dict[str, Any]:
         # Another delivery finishes the job while this one computes.
-        other = await service._lock(session, job.id)
-        assert other is not None
-        other.state, other.result = JobState.SUCCEEDED, {"winner": True}
+        await session.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(state=JobState.SUCCEEDED, result={"winner": True})
+        )
         await session.commit()
         return await real(payload)
 
@@ -431,6 +449,34 @@ async def test_a_result_is_recorded_once_when_two_deliveries_race(
     assert await service.run_job(session, job.id, max_attempts=5) is service.RunOutcome.SKIPPED
     await session.refresh(job)
     assert job.result == {"winner": True}
+
+
+async def test_a_run_costs_two_statements(session: AsyncSession{% if auth %}, user: User{% endif %}) -> None:
+    # The claim and the result are one conditional UPDATE each: the worker's whole database cost.
+    job = await make_job(session{% if auth %}, user{% endif %})
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "jobs" in statement:
+            statements.append(statement.split(None, 1)[0])
+
+    connection = await session.connection()
+    event.listen(connection.sync_connection, "before_cursor_execute", record)
+    try:
+        outcome = await service.run_job(session, job.id, max_attempts=5)
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", record)
+    assert outcome is service.RunOutcome.SUCCEEDED
+    assert statements == ["UPDATE", "UPDATE"]
+
+
+def test_a_job_not_committed_yet_is_looked_for_soon_then_less_often() -> None:
+    looks_again = range(tasks.NOT_YET_VISIBLE_LOOKS - 1)
+    countdowns = [tasks.not_yet_visible_countdown(retries) for retries in looks_again]
+    assert countdowns[:3] == [0.05, 0.1, 0.2]
+    assert countdowns == sorted(countdowns)
+    assert max(countdowns) == tasks.NOT_YET_VISIBLE_MAX_COUNTDOWN
+    assert 4.0 <= sum(countdowns) <= 8.0  # patience for a slow commit, in seconds
 
 
 def test_retry_countdown_grows_exponentially_and_is_capped() -> None:

@@ -254,11 +254,11 @@ def test_task_retries_when_the_database_is_unreachable(
 ) -> None:
     outages = iter([OperationalError("SELECT", {}, ConnectionRefusedError())])
 
-    def flaky_session(work: Any) -> Any:
+    def flaky_session(work: Any, **options: Any) -> Any:
         outage = next(outages, None)
         if outage is not None:
             raise outage
-        return run_with_session(work)
+        return run_with_session(work, **options)
 
     monkeypatch.setattr(run_job, "run_with_session", flaky_session)
     result = run_job.apply(args=(str(uuid.uuid4()),))
@@ -268,7 +268,7 @@ def test_task_retries_when_the_database_is_unreachable(
 def test_task_does_not_retry_a_broken_statement(
     migrated_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(_: Any) -> Any:
+    def broken(_: Any, **__: Any) -> Any:
         raise IntegrityError("INSERT", {}, ValueError("duplicate"))
 
     monkeypatch.setattr(run_job, "run_with_session", broken)

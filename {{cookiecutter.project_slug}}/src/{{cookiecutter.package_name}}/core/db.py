@@ -224,13 +224,21 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def create_autocommit_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose statements each commit on their own: no BEGIN and COMMIT round trips.
+
+    For work in which every statement stands alone: reads, and single-statement state changes.
+    """
+    return create_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
 def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for GET and HEAD: autocommit, which saves a BEGIN and a ROLLBACK round trip.
 
     Reads see the same data either way: under READ COMMITTED every statement takes a fresh
     snapshot, inside a transaction or not.
     """
-    return create_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+    return create_autocommit_session_factory(engine)
 
 
 class SessionGate:

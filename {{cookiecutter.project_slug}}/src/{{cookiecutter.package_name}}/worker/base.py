@@ -25,7 +25,11 @@ from celery import Task
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.core.db import create_engine, create_session_factory
+from {{ cookiecutter.package_name }}.core.db import (
+    create_autocommit_session_factory,
+    create_engine,
+    create_session_factory,
+)
 from {{ cookiecutter.package_name }}.core.errors import current_request_id
 {%- if 'sentry' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.sentry import tag_request_id
@@ -71,6 +75,9 @@ class WorkerRuntime:
         self.loop = asyncio.new_event_loop()
         self.engine: AsyncEngine = create_engine(get_settings())
         self.sessions: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
+        self.autocommit_sessions: async_sessionmaker[AsyncSession] = (
+            create_autocommit_session_factory(self.engine)
+        )
 
     def close(self) -> None:
         """Close the pooled connections, then the loop."""
@@ -103,12 +110,18 @@ def close_runtimes() -> None:
             runtime.close()
 
 
-def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work(session)` to completion on this worker's loop, with a fresh session."""
+def run_with_session(
+    work: Callable[[AsyncSession], Awaitable[T]], *, autocommit: bool = False
+) -> T:
+    """Run `work(session)` to completion on this worker's loop, with a fresh session.
+
+    `autocommit=True` is for work whose every statement stands alone (see `jobs.service.run_job`).
+    """
     runtime = current_runtime()
+    sessions = runtime.autocommit_sessions if autocommit else runtime.sessions
 
     async def call() -> T:
-        async with runtime.sessions() as session:
+        async with sessions() as session:
             return await work(session)
 
     return runtime.loop.run_until_complete(call())
@@ -136,7 +149,9 @@ class ServiceTask(Task):  # type: ignore[type-arg]
             structlog.contextvars.clear_contextvars()
 {%- if 'db' in cookiecutter | features %}
 
-    def run_with_session(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    def run_with_session(
+        self, work: Callable[[AsyncSession], Awaitable[T]], *, autocommit: bool = False
+    ) -> T:
         """Run `work(session)` with a database session that lives for this call only."""
-        return run_with_session(work)
+        return run_with_session(work, autocommit=autocommit)
 {%- endif %}
