@@ -94,8 +94,15 @@ def configure(app: Celery, settings: Settings) -> None:
         broker_connection_retry=True,
         # Logging is configured by `worker.logging` (the API's structlog format).
         worker_hijack_root_logger=False,
+{%- if 'flower' in cookiecutter | features %}
+        # Task events feed Flower's live view. Each is a publish to the broker: three per task
+        # from the worker and one per enqueue from the API.
         worker_send_task_events=True,
         task_send_sent_event=True,
+{%- else %}
+        # No task events: without Flower nobody listens, and they cost the worker a broker publish
+        # at each step of a task (`celery control enable_events` turns them on for a while).
+{%- endif %}
 {%- if 'beat' in cookiecutter | features %}
         beat_schedule=beat_schedule(settings),
 {%- endif %}
