@@ -319,5 +319,5 @@ OWNED_IMPORTS: dict[str, tuple[str, ...]] = {
     "flower": ("flower",),
     "redis": ("redis",),
     "sentry": ("sentry_sdk",),
-    "prometheus": ("prometheus_client", "prometheus_fastapi_instrumentator"),
+    "prometheus": ("prometheus_client",),
 }

@@ -23,6 +23,7 @@ from {{ cookiecutter.package_name }}.core.metrics import METRICS_PATH, MULTIPROC
 from {{ cookiecutter.package_name }}.main import create_app
 
 WIDGET_ROUTE = "/api/v1/widgets/{widget_id}"
+BROKEN_WIDGET = 13
 
 
 def requests_by_handler(exposition: str) -> dict[tuple[str, str, str], float]:
@@ -42,6 +43,8 @@ async def metrics_client(settings: Settings) -> AsyncIterator[AsyncClient]:
 
     @app.get("/api/v1/widgets/{widget_id}")
     async def read_widget(widget_id: int) -> dict[str, int]:
+        if widget_id == BROKEN_WIDGET:
+            raise RuntimeError("this widget breaks")
         return {"id": widget_id}
 
     async with (
@@ -72,6 +75,27 @@ async def test_requests_are_labelled_by_route_template(metrics_client: AsyncClie
     assert "/api/v1/widgets/2" not in exposition
     # /metrics does not count its own scrapes.
     assert not [key for key in counts if key[0] == METRICS_PATH]
+
+
+async def test_every_answer_is_counted_and_timed_with_its_status(
+    metrics_client: AsyncClient,
+) -> None:
+    assert (await metrics_client.get("/api/v1/widgets/1")).status_code == 200
+    assert (await metrics_client.get("/api/v1/widgets/x")).status_code == 422
+    assert (await metrics_client.get(f"/api/v1/widgets/{BROKEN_WIDGET}")).status_code == 500
+
+    exposition = (await metrics_client.get(METRICS_PATH)).text
+    counts = requests_by_handler(exposition)
+    statuses = {key[2]: value for key, value in counts.items() if key[0] == WIDGET_ROUTE}
+    assert statuses == {"200": 1.0, "422": 1.0, "500": 1.0}
+    timed = [
+        sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+        if sample.name == "http_request_duration_seconds_count"
+        and sample.labels == {"handler": WIDGET_ROUTE, "method": "GET"}
+    ]
+    assert timed == [3.0]
 
 
 async def test_unmatched_paths_share_one_label(metrics_client: AsyncClient) -> None:
