@@ -6,6 +6,8 @@
     FLOOR_REDIS_URL=redis://... python floor_celery.py drained IDS...  # JSON on stdout
 
 Celery's defaults, except a result backend (the round trip needs one to see the task finish).
+With FLOOR_AT_LEAST_ONCE=1 it takes the service's delivery settings instead of the defaults:
+acknowledge after the task ran, and one message at a time per worker process.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from datetime import datetime
 from celery import Celery
 
 app = Celery("floor_celery", broker=os.environ["FLOOR_REDIS_URL"], backend=os.environ["FLOOR_REDIS_URL"])
+if os.environ.get("FLOOR_AT_LEAST_ONCE"):
+    app.conf.update(task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1)
 
 
 @app.task(name="floor.noop")
