@@ -373,15 +373,17 @@ def test_redis_outage_keeps_the_api_up_and_recovers_without_restart(stack: Stack
 # --- Worker failures ---------------------------------------------------------------------------
 
 # A trigger on the drill's own database records every committed change of a job row, and makes
-# the final update of a job whose text starts with "drill-slow:<seconds>:" sleep in its first
-# attempt: the worker is then provably in the middle of the task (its result not yet committed).
+# the claim of a job whose text starts with "drill-slow:<seconds>:" sleep in its first attempt:
+# the worker is then provably inside the task, before its work and its result. (Each step of a
+# run is one autocommit statement, so a statement the server has started commits even if the
+# worker dies meanwhile: the sleep must come before the result, not in it.)
 DRILL_TRIGGER_SQL = """
 CREATE TABLE IF NOT EXISTS drill_job_events (
     job_id uuid NOT NULL, state text NOT NULL, attempts int NOT NULL,
     at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE OR REPLACE FUNCTION drill_job_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.state = 'succeeded' AND NEW.attempts = 1 AND NEW.payload->>'text' LIKE 'drill-slow:%' THEN
+    IF NEW.state = 'running' AND NEW.attempts = 1 AND NEW.payload->>'text' LIKE 'drill-slow:%' THEN
         PERFORM pg_sleep(split_part(NEW.payload->>'text', ':', 2)::float);
     END IF;
     INSERT INTO drill_job_events (job_id, state, attempts) VALUES (NEW.id, NEW.state, NEW.attempts);
@@ -445,7 +447,7 @@ class Worker:
 
 
 def wait_for_sleeping_update(stack: Stack, worker: Worker, timeout: float = 30) -> None:
-    """Until a backend sits in the trigger's pg_sleep: the task is mid-way, its result uncommitted."""
+    """Until a backend sits in the trigger's pg_sleep: the task has begun, its result is not in."""
 
     def sleeping() -> bool:
         with psycopg.connect(plain_url(stack), autocommit=True) as conn:
@@ -455,7 +457,7 @@ def wait_for_sleeping_update(stack: Stack, worker: Worker, timeout: float = 30) 
         return bool(row and row[0])
 
     try:
-        wait_for(sleeping, timeout, "the job to reach its final update", 0.05)
+        wait_for(sleeping, timeout, "the job to reach its claim", 0.05)
     except AssertionError as exc:
         raise AssertionError(
             f"{exc}\nworker log:\n{worker.tail()}\napi log:\n{stack.server_log(20)}"
