@@ -119,11 +119,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CSRFMiddleware)
 {%- endif %}
 {%- if 'prometheus' in cookiecutter | features %}
-    install_metrics(app)
+    request_metrics = install_metrics(app)
 {%- endif %}
     # Added last = outermost: CORS, then security headers, then request id / access log / 500.
     app.add_middleware(
-        RequestContextMiddleware, show_error_detail=settings.environment == "development"
+        RequestContextMiddleware,
+        show_error_detail=settings.environment == "development",
+{%- if 'prometheus' in cookiecutter | features %}
+        observers=[request_metrics.observe],
+{%- endif %}
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
     app.add_middleware(

@@ -6,7 +6,8 @@ URLs cannot create new series. The names and labels are prometheus-fastapi-instr
 (`http_requests_total{handler,method,status}`, `http_request_duration_seconds{handler,method}`),
 so dashboards made for it work here. The instrumentator itself is not used: it matches every
 request against the routes a second time, which cost about a fifth of `/health/live`'s
-throughput in the template's benchmark, while `route_template` reads the match Starlette made.
+throughput in the template's benchmark, while the access-log middleware, which already reads the
+route Starlette matched, hands its figures to `RequestMetrics.observe`.
 
 Several uvicorn workers (WEB_CONCURRENCY > 1) each count only their own requests. Point
 PROMETHEUS_MULTIPROC_DIR at an empty directory that is wiped at every start (compose.prod.yaml
@@ -16,7 +17,6 @@ uses the container's /tmp tmpfs) and `/metrics` adds up the files every worker w
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -33,9 +33,6 @@ from prometheus_client import (
 )
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from {{ cookiecutter.package_name }}.core.middleware import route_template
 
 METRICS_PATH = "/metrics"
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -45,9 +42,14 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 
 class RequestMetrics:
-    """The request counter and latency histogram of one app, in its own registry."""
+    """The request counter and latency histogram of one app, in its own registry.
+
+    `observe` is a `RequestObserver`: the request-context middleware, which already times every
+    request and finds its route for the access line, hands it the same figures.
+    """
 
     def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
         self.requests = Counter(
             "http_requests_total",
             "Requests answered, by route template, method and status.",
@@ -62,39 +64,17 @@ class RequestMetrics:
             registry=registry,
         )
 
-
-class MetricsMiddleware:
-    """Counts and times every HTTP request except the scrapes of `/metrics` itself."""
-
-    def __init__(self, app: ASGIApp, *, metrics: RequestMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    def observe(self, method: str, route: str | None, status: int, seconds: float) -> None:
+        """Count and time one answered request; the scrapes of `/metrics` itself are left out."""
+        handler = route or UNMATCHED_HANDLER
+        if handler == METRICS_PATH:
             return
-        status = 500  # what the client gets if the app raises before answering
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        started = time.perf_counter()
-        try:
-            await self.app(scope, receive, send_noting_status)
-        finally:
-            handler = route_template(scope) or UNMATCHED_HANDLER
-            if handler != METRICS_PATH:
-                method = scope["method"]
-                self.metrics.requests.labels(handler, method, str(status)).inc()
-                self.metrics.latency.labels(handler, method).observe(time.perf_counter() - started)
+        self.requests.labels(handler, method, str(status)).inc()
+        self.latency.labels(handler, method).observe(seconds)
 
 
-def install_metrics(app: FastAPI) -> CollectorRegistry:
-    """Count and time every request of `app` and serve the metrics on `/metrics`.
+def install_metrics(app: FastAPI) -> RequestMetrics:
+    """Serve the metrics of `app` on `/metrics`; give the returned `observe` to the middleware.
 
     Each app gets its own registry, so two apps in one process (tests) never share counters.
     """
@@ -104,7 +84,7 @@ def install_metrics(app: FastAPI) -> CollectorRegistry:
     registry = CollectorRegistry()
     for collector in (ProcessCollector, PlatformCollector, GCCollector):
         collector(registry=registry)
-    app.add_middleware(MetricsMiddleware, metrics=RequestMetrics(registry))
+    metrics = RequestMetrics(registry)
 
     # A plain `def`: Starlette runs it in a thread, so reading every worker's files never blocks
     # the event loop.
@@ -116,4 +96,4 @@ def install_metrics(app: FastAPI) -> CollectorRegistry:
         return Response(generate_latest(source), media_type=CONTENT_TYPE_LATEST)
 
     app.add_route(METRICS_PATH, serve_metrics, methods=["GET"], include_in_schema=False)
-    return registry
+    return metrics
