@@ -58,6 +58,8 @@ class FeaturesExtension(Extension):
                 "license_text": rules.license_text_path(answers),
                 "licenses_dir": rules.LICENSE_TEXTS_DIR,
                 "license_holder": answers["author_name"],
+                # The post-gen hook imports hooks/lock_pruner.py from this checkout.
+                "template_root": str(RULES_PATH.parent.parent),
             }
 
         def license_expression(answers: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""Prune what the answers did not choose, write LICENSE, then a local .env with fresh secrets.
+"""Prune what the answers did not choose, write LICENSE, cut the universe lock down to this bake,
+then write a local .env with fresh secrets.
 
 The plan (every manifest path, and those to delete) comes from hooks/rules.py, rendered in by the
 template's Jinja extension.
@@ -63,6 +64,18 @@ def write_dotenv(project: Path) -> None:
     dotenv.chmod(0o600)
 
 
+def write_lock(project: Path) -> None:
+    """uv.lock is the template's universe lock, cut to what this bake's pyproject.toml reaches."""
+    sys.path.insert(0, PLAN["template_root"])
+    from hooks.lock_pruner import LockError, prune_project_lock
+
+    try:
+        prune_project_lock(project)
+    except LockError as error:
+        sys.exit(f"ERROR: uv.lock: {error}")
+
+
 prune(Path.cwd())
 write_license(Path.cwd())
+write_lock(Path.cwd())
 write_dotenv(Path.cwd())

@@ -196,6 +196,9 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
     if a["ci"] != "none":
         on |= {a["ci"], a["container_registry"]}
     on |= {name for name in ("kubernetes", "heroku", "render", "watchtower") if a[f"use_{name}"]}
+    if {"postgresql", "redis", "broker_rabbitmq"} & on:
+        # The tests need a server: tests/local_servers.py finds one, starts one, or says what to do.
+        on.add("test_servers")
     if a["include_examples"] and has_db:
         on.add("items")
         if "celery" in on:
@@ -242,6 +245,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_cli.py": "auth",
     "tests/test_items.py": "items",
     "tests/test_db.py": "db",
+    "tests/local_servers.py": "test_servers",
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
     # With SQLite one pod holds the file: migrations run as its init container, the worker and

@@ -71,6 +71,8 @@ LOCAL_MAKE_TARGET = (
     "\nping: ## local target: call the running API\n\tcurl -fsS http://127.0.0.1:8000/api/v1/ping\n"
 )
 TEMPLATE_MAKE_TARGET = "audit: ## audit the locked dependencies\n\tuv run --with pip-audit pip-audit\n\n"
+# How the bumped floor reads in a lock's recorded requirements.
+BUMPED_LOCK_ENTRY = '{ name = "structlog", specifier = ">=25.1" }'
 PRUNED_NEW_FILE = "src/{package}/core/cache_warmup.py"  # owned by cache: this bake has none
 KEPT_NEW_FILE = "src/{package}/core/db_extras.py"  # owned by db: this bake has it
 
@@ -123,6 +125,9 @@ def change_the_template(repo: Path) -> None:
     text, bumped = re.subn(r'"structlog>=[^"]+"', '"structlog>=25.1"', pyproject.read_text())
     assert bumped == 1
     pyproject.write_text(text)
+    # As a maintainer does after a dependency change: re-lock the universe the bakes are cut from.
+    run([sys.executable, "scripts/universe_lock.py", "--write"], cwd=repo)
+    assert BUMPED_LOCK_ENTRY in (baked / "uv.lock").read_text()
 
     package_dir = baked / "src/{{cookiecutter.package_name}}"
     for new_file in (PRUNED_NEW_FILE, KEPT_NEW_FILE):
@@ -163,6 +168,7 @@ class Update:
     project: Path
     answers: dict[str, Any]
     dotenv_before: str
+    lock_before: str
     check_before: subprocess.CompletedProcess[str]
     check_after: subprocess.CompletedProcess[str]
     update: subprocess.CompletedProcess[str]
@@ -204,6 +210,7 @@ def updated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Update]:
     git("commit", "--quiet", "--message", "a local endpoint", cwd=project)
     context_before = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     dotenv_before = (project / ".env").read_text()
+    lock_before = (project / "uv.lock").read_text()
 
     change_the_template(repo)
     git("add", "--all", cwd=repo)
@@ -216,7 +223,15 @@ def updated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Update]:
     context_after = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     answers = {k: v for k, v in context_before.items() if not k.startswith("_")}
     yield Update(
-        project, answers, dotenv_before, check_before, check_after, update, context_before, context_after
+        project,
+        answers,
+        dotenv_before,
+        lock_before,
+        check_before,
+        check_after,
+        update,
+        context_before,
+        context_after,
     )
 
 
@@ -269,6 +284,11 @@ def test_update_keeps_answers_pruning_and_secrets(updated: Update) -> None:
     # A file the new template adds for a feature this bake lacks: pruned by the *new* rule set.
     assert not (project / PRUNED_NEW_FILE.format(package=PACKAGE)).exists()
     assert (project / ".env").read_text() == updated.dotenv_before, ".env holds this checkout's secrets"
+    # The template's lock changed (the bump), but the project's own lock is the project's: cruft
+    # skips it, and the project re-locks itself (test_updated_project_passes_its_own_tests).
+    lock = (project / "uv.lock").read_text()
+    assert lock == updated.lock_before, "cruft update must not touch the project's uv.lock"
+    assert BUMPED_LOCK_ENTRY not in lock
     status = git("status", "--porcelain", "--ignored", cwd=project)
     assert ".env" not in {line[3:] for line in status.splitlines() if not line.startswith("!!")}
 
@@ -279,7 +299,12 @@ def test_updated_project_passes_its_own_tests(updated: Update, services: Service
     project = updated.project
     env = services.app_env("cruft_update")
     with summary.timed("cruft-update", "tests"):
-        run(["uv", "lock"], cwd=project, env=env)  # the bump changed pyproject: re-lock, as the docs say
+        stale = subprocess.run(
+            ["uv", "lock", "--locked"], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert stale.returncode != 0, "the bump changed pyproject, so the kept lock is stale"
+        run(["uv", "lock"], cwd=project, env=env)  # re-lock, as the docs say
+        assert BUMPED_LOCK_ENTRY in (project / "uv.lock").read_text()
         sync(project, env)
         run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project, env=env)
         run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project, env=env)

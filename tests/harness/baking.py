@@ -124,6 +124,6 @@ def run(
 
 
 def sync(path: Path, env: Mapping[str, str] | None = None, python: str | None = None) -> None:
-    """`uv sync` a bake: exactly its lock when it ships one, else a fresh resolve."""
-    args = ["uv", "sync", "--frozen" if (path / "uv.lock").exists() else "--quiet"]
-    run([*args, *(["--python", python] if python else [])], cwd=path, env=env)
+    """`uv sync --locked` a bake: exactly the lock it ships, which must still fit its pyproject."""
+    assert (path / "uv.lock").is_file(), f"{path} has no uv.lock: every bake ships one"
+    run(["uv", "sync", "--locked", *(["--python", python] if python else [])], cwd=path, env=env)

@@ -64,6 +64,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings{% if 'db' in cookiecutter | features %}, normalise_database_url{% endif %}
+{%- if 'test_servers' in cookiecutter | features %}
+from tests import local_servers
+{%- endif %}
 {%- if 'email' in cookiecutter | features %}
 from tests.smtp_sink import Mailbox, SmtpSink, bind_local_socket
 {%- endif %}
@@ -89,12 +92,31 @@ class TestEnvironment(BaseSettings):
 {%- endif %}
 {%- endif %}
 
+{%- if 'test_servers' in cookiecutter | features %}
+
+
+# Filled when a server the tests need is missing: the run then stops with that one line, before
+# any test runs (pytest_configure), instead of failing every test with a connection error.
+STOP_LINES: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if STOP_LINES:
+{%- if 'email' in cookiecutter | features %}
+        SMTP_SINK_SOCKET.close()
+{%- endif %}
+        pytest.exit(STOP_LINES[0], returncode=pytest.ExitCode.USAGE_ERROR)
+{%- endif %}
+
 
 def _configure_test_environment() -> None:
     # Runs at import, before anything reads the settings: the app under test must never see
     # the development {% if 'db' in cookiecutter | features %}database{% else %}settings{% endif %}.
 {%- if test_env %}
     env = TestEnvironment()
+{%- endif %}
+{%- if 'test_servers' in cookiecutter | features %}
+    missing: list[str] = []
 {%- endif %}
 {%- if 'sqlite' in cookiecutter | features %}
     if env.test_database_url:
@@ -107,14 +129,33 @@ def _configure_test_environment() -> None:
 {%- elif 'db' in cookiecutter | features %}
     if env.test_database_url:
         url = normalise_database_url(env.test_database_url)
+        url = local_servers.resolve("PostgreSQL", url, "TEST_DATABASE_URL", None, missing)
     else:
         base = make_url(Settings().database_url)
-        url = base.set(database=f"{base.database}_test").render_as_string(hide_password=False)
+        database = f"{base.database}_test"
+        url = base.set(database=database).render_as_string(hide_password=False)
+        start = lambda: local_servers.start_postgres(database)  # noqa: E731
+        url = local_servers.resolve("PostgreSQL", url, "DATABASE_URL", start, missing)
     os.environ["DATABASE_URL"] = url
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
     if env.test_redis_url:
-        os.environ["REDIS_URL"] = env.test_redis_url
+        given = env.test_redis_url
+        redis_url = local_servers.resolve("Redis", given, "TEST_REDIS_URL", None, missing)
+    else:
+        redis_url = local_servers.resolve(
+            "Redis", Settings().redis_url, "REDIS_URL", local_servers.start_redis, missing
+        )
+    os.environ["REDIS_URL"] = redis_url
+{%- endif %}
+{%- if 'broker_rabbitmq' in cookiecutter | features %}
+    # RabbitMQ takes seconds to start and is rarely installed: it is found, never started.
+    broker_url = Settings().celery_broker_url
+    local_servers.resolve("RabbitMQ", broker_url, "CELERY_BROKER_URL", None, missing)
+{%- endif %}
+{%- if 'test_servers' in cookiecutter | features %}
+    if missing:
+        STOP_LINES.append(local_servers.stop_line(missing))
 {%- endif %}
     os.environ["ENVIRONMENT"] = "test"
     os.environ["DEBUG"] = "false"
