@@ -116,7 +116,7 @@ def _configure_test_environment() -> None:
     env = TestEnvironment()
 {%- endif %}
 {%- if 'test_servers' in cookiecutter | features %}
-    missing: list[str] = []
+    missing = local_servers.Missing()
 {%- endif %}
 {%- if 'sqlite' in cookiecutter | features %}
     if env.test_database_url:
@@ -129,33 +129,46 @@ def _configure_test_environment() -> None:
 {%- elif 'db' in cookiecutter | features %}
     if env.test_database_url:
         url = normalise_database_url(env.test_database_url)
-        url = local_servers.resolve("PostgreSQL", url, "TEST_DATABASE_URL", None, missing)
+        url = local_servers.resolve(
+            "PostgreSQL", url, "TEST_DATABASE_URL", None, missing, set_variable="TEST_DATABASE_URL"
+        )
     else:
         base = make_url(Settings().database_url)
         database = f"{base.database}_test"
         url = base.set(database=database).render_as_string(hide_password=False)
         start = lambda: local_servers.start_postgres(database)  # noqa: E731
-        url = local_servers.resolve("PostgreSQL", url, "DATABASE_URL", start, missing)
+        url = local_servers.resolve(
+            "PostgreSQL", url, "DATABASE_URL", start, missing, set_variable="TEST_DATABASE_URL"
+        )
     os.environ["DATABASE_URL"] = url
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
     if env.test_redis_url:
         given = env.test_redis_url
-        redis_url = local_servers.resolve("Redis", given, "TEST_REDIS_URL", None, missing)
+        redis_url = local_servers.resolve(
+            "Redis", given, "TEST_REDIS_URL", None, missing, set_variable="TEST_REDIS_URL"
+        )
     else:
         redis_url = local_servers.resolve(
-            "Redis", Settings().redis_url, "REDIS_URL", local_servers.start_redis, missing
+            "Redis",
+            Settings().redis_url,
+            "REDIS_URL",
+            local_servers.start_redis,
+            missing,
+            set_variable="TEST_REDIS_URL",
         )
     os.environ["REDIS_URL"] = redis_url
 {%- endif %}
 {%- if 'broker_rabbitmq' in cookiecutter | features %}
     # RabbitMQ takes seconds to start and is rarely installed: it is found, never started.
     broker_url = Settings().celery_broker_url
-    local_servers.resolve("RabbitMQ", broker_url, "CELERY_BROKER_URL", None, missing)
+    local_servers.resolve(
+        "RabbitMQ", broker_url, "CELERY_BROKER_URL", None, missing, set_variable="CELERY_BROKER_URL"
+    )
 {%- endif %}
 {%- if 'test_servers' in cookiecutter | features %}
-    if missing:
-        STOP_LINES.append(local_servers.stop_line(missing))
+    if missing.services:
+        STOP_LINES.append(missing.line())
 {%- endif %}
     os.environ["ENVIRONMENT"] = "test"
     os.environ["DEBUG"] = "false"

@@ -27,6 +27,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -167,45 +168,51 @@ def start_redis() -> str:
     return url
 
 
-# The variable that points the tests at a server of each kind.
-TEST_VARIABLES = {
-    "PostgreSQL": "TEST_DATABASE_URL",
-    "Redis": "TEST_REDIS_URL",
-    "RabbitMQ": "CELERY_BROKER_URL",
-}
+@dataclass
+class Missing:
+    """What the run lacks, for its one stop line."""
+
+    services: list[str] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)
+
+    def add(self, what: str, variable: str) -> None:
+        self.services.append(what)
+        if variable not in self.variables:
+            self.variables.append(variable)
+
+    def line(self) -> str:
+        """The one line the run stops with."""
+        server = "a reachable server" if len(self.variables) == 1 else "reachable servers"
+        return (
+            f"The tests need {'; '.join(self.services)}. Set {' and '.join(self.variables)} to "
+            f"{server}, or run `make services` (starts them with docker compose), then run the "
+            "tests again."
+        )
 
 
 def resolve(
-    service: str, url: str, variable: str, start: Callable[[], str] | None, missing: list[str]
+    service: str,
+    url: str,
+    source: str,
+    start: Callable[[], str] | None,
+    missing: Missing,
+    *,
+    set_variable: str,
 ) -> str:
     """`url` if its server answers; else a throwaway server from `start`; else note what is missing.
 
-    `start` is None when `url` was given on purpose (a TEST_* variable): then nothing else is
-    tried, so the tests never run against a server the user did not ask for.
+    `source` names where `url` came from. `start` is None when `url` was given on purpose (a
+    TEST_* variable): then nothing else is tried, so the tests never use a server nobody named.
     """
     if answers(url):
         return url
     parts = urlsplit(url)
-    where = f"nothing answers at {variable} ({parts.hostname}:{parts.port or 'default port'})"
+    where = f"nothing answers at {source} ({parts.hostname}:{parts.port or 'default port'})"
     if start is None or not _may_start():
-        missing.append(f"{service} ({where})")
+        missing.add(f"{service} ({where})", set_variable)
         return url
     try:
         return start()
     except ServiceMissing as reason:
-        missing.append(f"{service} ({where}, and {reason})")
+        missing.add(f"{service} ({where}, and {reason})", set_variable)
         return url
-
-
-def stop_line(missing: list[str]) -> str:
-    """The one line the run stops with when a service is missing."""
-    variables = [
-        variable
-        for service, variable in TEST_VARIABLES.items()
-        if any(entry.startswith(service) for entry in missing)
-    ]
-    return (
-        f"The tests need {'; '.join(missing)}. Set {' and '.join(variables)} "
-        f"to {'a reachable server' if len(variables) == 1 else 'reachable servers'}, or run "
-        "`make services` (starts them with docker compose), then run the tests again."
-    )

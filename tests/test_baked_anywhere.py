@@ -1,0 +1,109 @@
+"""A fresh bake's own commands work on a machine that has no services running and no uv.
+
+`make test` with nothing listening either starts throwaway PostgreSQL and Redis servers from the
+machine's binaries (and removes them), or stops at once with one line that says what to set or
+start. The baked Makefile installs uv into .tools/ when uv is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from harness import summary
+from harness.baking import Baked, clean_env
+from harness.services import free_port
+
+BakeFn = Callable[..., Baked]
+pytestmark = pytest.mark.runtime
+
+
+def _fresh_copy(baked: Baked, into: Path) -> Path:
+    project = into / baked.path.name
+    shutil.copytree(baked.path, project, ignore=shutil.ignore_patterns(".venv", ".tools"))
+    return project
+
+
+def _nothing_listening(tmp: Path) -> dict[str, str]:
+    """The environment of a machine where .env's servers are not running (closed ports)."""
+    env = clean_env()
+    for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    env["DATABASE_URL"] = f"postgresql+asyncpg://postgres:postgres@127.0.0.1:{free_port()}/my_service"
+    env["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    env["TMPDIR"] = str(tmp)  # where the throwaway servers live: checked empty afterwards
+    return env
+
+
+def test_make_test_starts_throwaway_servers_and_removes_them(
+    bake: BakeFn, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    project = _fresh_copy(bake(), tmp_path)
+    # Not under tmp_path (private to this user): PostgreSQL runs as `postgres` when we are root.
+    servers_tmp = Path(tempfile.mkdtemp(prefix="anywhere-", dir="/tmp"))
+    servers_tmp.chmod(0o1777)
+    request.addfinalizer(lambda: shutil.rmtree(servers_tmp, ignore_errors=True))
+    env = _nothing_listening(servers_tmp)
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["make", "test"], cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    result = "passed" if proc.returncode == 0 else "failed"
+    summary.record("default", "make-test", time.monotonic() - started, result)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    assert " passed" in proc.stdout and "failed" not in proc.stdout.splitlines()[-1]
+    leftovers = [
+        p.name for p in servers_tmp.iterdir() if p.name.startswith(("test-postgres-", "test-redis-"))
+    ]
+    assert leftovers == [], "the throwaway servers' folders are removed at exit"
+    running = subprocess.run(["pgrep", "-f", str(servers_tmp)], capture_output=True, text=True, check=False)
+    assert running.stdout == "", f"a throwaway server still runs: {running.stdout}"
+
+
+def test_make_test_stops_in_one_line_when_it_cannot_start_servers(bake: BakeFn, tmp_path: Path) -> None:
+    project = _fresh_copy(bake(), tmp_path)
+    env = {**_nothing_listening(tmp_path), "TEST_START_SERVERS": "0"}
+    subprocess.run(["uv", "sync", "--locked", "--quiet"], cwd=project, env=env, check=True)
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["make", "test"], cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    elapsed = time.monotonic() - started
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert elapsed < 20, f"took {elapsed:.1f} s to say what is missing"
+    said = [line for line in output.splitlines() if "The tests need" in line]
+    assert len(said) == 1, output[-3000:]
+    line = said[0]
+    for needed in ("PostgreSQL", "Redis", "TEST_DATABASE_URL", "TEST_REDIS_URL", "make services"):
+        assert needed in line, line
+    assert "Traceback" not in output and "ConnectionRefused" not in output and " passed" not in output
+
+
+def test_makefile_installs_uv_when_it_is_missing(bake: BakeFn, tmp_path: Path) -> None:
+    project = _fresh_copy(bake(database="sqlite", worker="none", cache="none"), tmp_path)
+    without_uv = [d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "uv").exists()]
+    env = {**clean_env(), "PATH": os.pathsep.join(without_uv)}
+    env.pop("UV", None)  # `uv run` names itself here, and the Makefile would take it
+    assert shutil.which("uv", path=env["PATH"]) is None
+    assert shutil.which("python3", path=env["PATH"]), "a python3 without uv beside it (Debian's)"
+    first = subprocess.run(["make", "install"], cwd=project, env=env, capture_output=True, text=True,
+                           timeout=300, check=False)  # fmt: skip
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "pip install --quiet uv" in first.stdout
+    uv = project / ".tools/bin/uv"
+    assert uv.is_file() and (project / ".venv").is_dir()
+    installed_at = uv.stat().st_mtime
+    second = subprocess.run(["make", "lint"], cwd=project, env=env, capture_output=True, text=True,
+                            timeout=300, check=False)  # fmt: skip
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "pip install" not in second.stdout, "uv is installed once"
+    assert ".tools/bin/uv run ruff check ." in second.stdout
+    assert uv.stat().st_mtime == installed_at
