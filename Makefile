@@ -12,8 +12,8 @@ bake: $(UV) ## Bake the default project into ./baked (pass answers with ARGS="da
 test: $(UV) ## Run the whole suite: rules, refusals, static checks and the runtime layer
 	$(UV) run --locked pytest
 
-test-quick: $(UV) ## The quick loop: everything but the runtime layer
-	$(UV) run --locked pytest -m "not runtime"
+test-quick: $(UV) ## The quick loop: everything but the runtime and images layers
+	$(UV) run --locked pytest -m "not runtime and not images"
 
 lint: $(UV) ## Lint and type-check the template's own code
 	$(UV) run --locked ruff check .

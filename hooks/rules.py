@@ -325,3 +325,32 @@ OWNED_IMPORTS: dict[str, tuple[str, ...]] = {
     "sentry": ("sentry_sdk",),
     "prometheus": ("prometheus_client",),
 }
+
+# Words a bake's README may use only when the bake has the feature (with OWNED_IMPORTS, read by the
+# static layer's README check): a README must not promise a library or a service it lacks.
+FEATURE_WORDS: dict[str, tuple[str, ...]] = {
+    "db": ("SQLAlchemy", "Alembic", "make migrate"),
+    "postgresql": ("PostgreSQL", "asyncpg"),
+    "sqlite": ("SQLite", "aiosqlite"),
+    "auth": ("JWT", "superuser", "argon2"),
+    "cookie": ("CSRF",),
+    "celery": ("Celery", "make worker"),
+    "broker_rabbitmq": ("RabbitMQ", "CloudAMQP"),
+    "beat": ("make beat",),
+    "flower": ("Flower",),
+    "redis": ("Redis",),
+    "email": ("SMTP", "Mailpit"),
+    "sentry": ("Sentry",),
+    "prometheus": ("Prometheus", "/metrics"),
+    "kubernetes": ("Kubernetes", "kubectl", "Kustomize"),
+    "heroku": ("Heroku",),
+    "render": ("render.yaml",),
+    "traefik": ("Traefik",),
+    "nginx": ("nginx",),
+    "fluent_bit": ("fluent-bit",),
+    "watchtower": ("Watchtower",),
+    "github": ("GitHub Actions",),
+    "gitlab": ("GitLab CI",),
+    "items": ("/api/v1/items",),
+    "jobs": ("/api/v1/jobs", "Idempotency-Key"),
+}

@@ -50,6 +50,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("drill summary")
         for line in drills:
             terminalreporter.write_line(line)
+    if built := summary.drill_lines(rows, layer="image-size"):
+        terminalreporter.section("image summary")
+        for line in built:
+            terminalreporter.write_line(line)
     terminalreporter.write_line(f"wall time: {time.monotonic() - started:.1f} s")
 
 

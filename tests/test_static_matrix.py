@@ -75,3 +75,5 @@ def test_variant_bakes_clean(bake: BakeFn, overrides: dict[str, Any]) -> None:
         assert declared_dependencies(baked) & forbidden == set()
         # The shipped lock is the bake's own: uv accepts it as up to date, with no network.
         run(["uv", "lock", "--locked", "--offline"], cwd=baked.path)
+        # The README promises only what this bake has.
+        assert checks.readme_problems(baked) == []

@@ -60,11 +60,11 @@ def table(rows: list[dict[str, object]]) -> list[str]:
     return lines
 
 
-def drill_lines(rows: list[dict[str, object]]) -> list[str]:
-    """One line per drill (rows with layer "drill"): `name: figure`, flagged if it failed."""
+def drill_lines(rows: list[dict[str, object]], layer: str = "drill") -> list[str]:
+    """One line per drill (rows of `layer`): `name: figure`, flagged if it failed."""
     lines = []
     for row in rows:
-        if row["layer"] == "drill":
+        if row["layer"] == layer:
             flag = "" if row["result"] == "passed" else "FAILED: "
             lines.append(f"{flag}{row['variant']}: {row.get('detail', '')}")
     return lines
