@@ -283,7 +283,7 @@ def install_error_handlers(app: FastAPI, *, show_detail: bool) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    # Unreachable backing services answer 503, never 500: asyncpg/socket errors and timeouts.
+    # Unreachable backing services answer 503, never 500: socket errors and timeouts.
     app.add_exception_handler(OSError, _connection_error)
     app.add_exception_handler(TimeoutError, _connection_error)
 {%- if 'db' in cookiecutter | features %}

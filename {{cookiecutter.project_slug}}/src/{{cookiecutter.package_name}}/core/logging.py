@@ -1,7 +1,7 @@
 """structlog setup: JSON lines in production, a readable console in development.
 
 Every line carries the request id through `structlog.contextvars`. Standard-library loggers
-(uvicorn, SQLAlchemy, Alembic) go through the same processors, so the output has one format.
+(uvicorn{% if 'db' in cookiecutter | features %}, SQLAlchemy, Alembic{% endif %}{% if 'celery' in cookiecutter | features %}, Celery{% endif %}) go through the same processors, so the output has one format.
 """
 
 from __future__ import annotations
