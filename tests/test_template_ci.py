@@ -70,6 +70,7 @@ def test_workflow_runs_every_layer() -> None:
     jobs = workflow["jobs"]
     steps = {name: " ".join(str(s.get("run", "")) for s in job["steps"]) for name, job in jobs.items()}
     assert "make lint" in steps["lint"] and "pre-commit run --all-files" in steps["lint"]
+    assert "zizmor --offline .github/workflows" in steps["lint"]
     assert "mkdocs build --strict" in steps["docs"] and "docs_tables.py --check" in steps["docs"]
     # The shard list and the divisor agree, so every static test runs on exactly one runner.
     shards = jobs["static"]["strategy"]["matrix"]["shard"]
