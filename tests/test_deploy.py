@@ -626,7 +626,7 @@ def test_github_ci(baked: Baked) -> None:
         assert job["timeout-minutes"] <= 30, name
         for step in job["steps"]:
             if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
     services = jobs["test"].get("services", {})
     expected = {"postgres"} if "postgresql" in on else set()
     expected |= {"redis"} if "redis" in on else set()

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -69,6 +70,7 @@ def test_workflow_runs_every_layer() -> None:
     jobs = workflow["jobs"]
     steps = {name: " ".join(str(s.get("run", "")) for s in job["steps"]) for name, job in jobs.items()}
     assert "make lint" in steps["lint"] and "pre-commit run --all-files" in steps["lint"]
+    assert "zizmor --offline .github/workflows" in steps["lint"]
     assert "mkdocs build --strict" in steps["docs"] and "docs_tables.py --check" in steps["docs"]
     assert "universe_lock.py --check" in steps["docs"]
     # The shard list and the divisor agree, so every static test runs on exactly one runner.
@@ -197,3 +199,36 @@ def test_bump_write_moves_only_the_versions(tmp_path: Path) -> None:
         strip = re.compile(r"\d+(\.\d+)+")
         assert strip.sub("N", text) == strip.sub("N", after[name]), name
     assert bump.main(["--check", "--root", str(tmp_path)], fetch=fake_pypi) == 0
+
+
+# --- Releases: one version, named by the changelog --------------------------------------------
+
+CALVER_RE = re.compile(r"^20\d\d\.(?:[1-9]|1[0-2])\.(?:0|[1-9]\d*)$")  # YYYY.MM.N, as PEP 440 writes it
+
+
+def test_the_version_is_a_calendar_version_that_the_changelog_names() -> None:
+    version = tomllib.loads((TEMPLATE_ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert CALVER_RE.match(version), f"{version!r} is not YYYY.MM.N (see CONTRIBUTING.md, Releases)"
+    changelog = (TEMPLATE_ROOT / "CHANGELOG.md").read_text()
+    headings = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d\d-\d\d))?$", changelog, re.MULTILINE)
+    assert headings[0] == ("Unreleased", ""), "Keep a Changelog: 'Unreleased' comes first"
+    released = dict(headings[1:])
+    assert version in released, f"CHANGELOG.md has no '## [{version}] - YYYY-MM-DD' heading"
+    year, month, _ = version.split(".")
+    assert released[version].startswith(f"{year}-{int(month):02d}-"), "the date and the version agree"
+    assert all(CALVER_RE.match(name) for name in released), released
+
+
+def test_issue_forms_and_pull_request_template() -> None:
+    forms = TEMPLATE_ROOT / ".github/ISSUE_TEMPLATE"
+    schema = tool("check-jsonschema")
+    issue_forms = sorted(p for p in forms.glob("*.yml") if p.name != "config.yml")
+    assert [p.name for p in issue_forms] == ["bug_report.yml", "feature_request.yml"]
+    run([schema, "--builtin-schema", "vendor.github-issue-forms", *map(str, issue_forms)], cwd=TEMPLATE_ROOT)
+    run([schema, "--builtin-schema", "vendor.github-issue-config", str(forms / "config.yml")],
+        cwd=TEMPLATE_ROOT)  # fmt: skip
+    assert load(forms / "config.yml")["blank_issues_enabled"] is False
+    pull_request = (TEMPLATE_ROOT / ".github/pull_request_template.md").read_text()
+    assert "CONTRIBUTING.md" in pull_request and "CHANGELOG.md" in pull_request
+    security = (TEMPLATE_ROOT / "SECURITY.md").read_text()
+    assert "Reporting a vulnerability" in security
