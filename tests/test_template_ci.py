@@ -75,9 +75,12 @@ def test_workflow_runs_every_layer() -> None:
     assert "universe_lock.py --check" in steps["docs"]
     # The shard list and the divisor agree, so every static test runs on exactly one runner.
     shards = jobs["static"]["strategy"]["matrix"]["shard"]
-    match = re.search(r'-m "not runtime" --shard "\$\{\{ matrix.shard \}\}/(\d+)"', steps["static"])
+    match = re.search(
+        r'-m "not runtime and not images" --shard "\$\{\{ matrix.shard \}\}/(\d+)"', steps["static"]
+    )
     assert match and shards == list(range(1, int(match.group(1)) + 1))
     assert "pytest -m runtime" in steps["runtime"]
+    assert "pytest -m images" in steps["images"] and "podman" in steps["images"]
     for name in ("static", "runtime"):
         job = jobs[name]
         assert {"postgres", "redis"} <= set(job["services"]), f"{name}: real services"
