@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import ValidationError
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.metrics import METRICS_PATH, MULTIPROCESS_ENV

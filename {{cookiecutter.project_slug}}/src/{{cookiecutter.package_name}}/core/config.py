@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     login_rate_limit: int = Field(default=5, ge=1)
     login_rate_limit_window_seconds: int = Field(default=60, ge=1)
 {%- endif %}
+{%- if 'cache' in cookiecutter | features and 'email' in cookiecutter | features %}
+
+    # Forgot-password and request-verification requests per client IP (each route) per window.
+    email_link_rate_limit: int = Field(default=10, ge=1)
+    email_link_rate_limit_window_seconds: int = Field(default=900, ge=1)
+{%- endif %}
 {%- if 'prometheus' in cookiecutter | features %}
 
     # Set: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. Needed wherever no proxy
