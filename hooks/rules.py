@@ -286,11 +286,13 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_jobs.py": "jobs",
     "tests/test_jobs_worker.py": "jobs",
     # Email: mail/tasks.py comes before mail/ (see deploy/k8s above).
+    "src/{package}/account/rate_limit.py": ("email", "cache"),
     "src/{package}/account": "email",
     "src/{package}/mail/tasks.py": ("email", "celery"),
     "src/{package}/mail": "email",
     "tests/smtp_sink.py": "email",
     "tests/test_account.py": "email",
+    "tests/test_account_rate_limit.py": ("email", "cache"),
     "tests/test_mail.py": "email",
 }
 

@@ -445,6 +445,38 @@ def test_metrics_stay_off_the_internet(baked: Baked) -> None:
         assert not labels.keys() & {"traefik.enable"}
 
 
+def test_metrics_need_a_token_where_no_proxy_blocks_them(baked: Baked) -> None:
+    """The Kubernetes ingress, Heroku and Render serve every path, /metrics too: METRICS_TOKEN."""
+    on = baked.features
+    metrics = "prometheus" in on
+    if "kubernetes" in on:
+        docs = rendered(baked, "production")
+        api_deployment = next(
+            d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-api")
+        )
+        api = next(c for c in api_deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "api")
+        token = [e for e in api.get("env", []) if e["name"] == "METRICS_TOKEN"]
+        if metrics:
+            # From the Secret and not optional: without the key the pod does not start.
+            ref = token[0]["valueFrom"]["secretKeyRef"]
+            assert ref == {"name": f"{baked.answers['project_slug']}-env", "key": "METRICS_TOKEN"}
+        else:
+            assert not token
+        # The token guards /metrics; the ingress still sends every other path to the api.
+        ingress = next(d for d in docs if d["kind"] == "Ingress")
+        paths = ingress["spec"]["rules"][0]["http"]["paths"]
+        assert [(p["path"], p["pathType"]) for p in paths] == [("/", "Prefix")]
+    if "heroku" in on:
+        env = json.loads((baked.path / "app.json").read_text())["env"]
+        assert (env.get("METRICS_TOKEN", {}).get("generator") == "secret") is metrics
+    if "render" in on:
+        group = load_yaml(baked.path / "render.yaml")["envVarGroups"][0]["envVars"]
+        token = [v for v in group if v["key"] == "METRICS_TOKEN"]
+        assert (token == [{"key": "METRICS_TOKEN", "generateValue": True}]) is metrics
+    example = (baked.path / ".env.example").read_text()
+    assert ("\nMETRICS_TOKEN=\n" in example) is metrics
+
+
 def test_fluent_bit_receives_and_parses_the_app_logs(baked: Baked) -> None:
     on = baked.features
     config_path = baked.path / "deploy/fluent-bit/fluent-bit.yaml"

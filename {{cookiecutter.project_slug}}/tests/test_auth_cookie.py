@@ -202,6 +202,22 @@ async def test_refresh_and_logout_without_the_cookie_are_401(browser: AsyncClien
         assert response.json()["error"]["code"] == "unauthorized"
 
 
+async def test_a_401_carries_no_bearer_challenge(browser: AsyncClient, user: User) -> None:
+    """Cookie sessions have no header to challenge for: no `WWW-Authenticate: Bearer`."""
+    missing = await browser.get(f"{API}/users/me")
+    replace_cookie(browser, ACCESS_COOKIE, "not-a-token")
+    tampered = await browser.get(f"{API}/users/me")
+    await fetch_csrf_token(browser)
+    wrong = await browser.post(
+        f"{API}/auth/login", data={"username": user.email, "password": "wrong-password"}
+    )
+    no_refresh = await browser.post(f"{API}/auth/refresh")
+    for response in (missing, tampered, wrong, no_refresh):
+        assert response.status_code == 401, response.text
+        assert "www-authenticate" not in response.headers
+        assert response.json()["error"]["request_id"] == response.headers["X-Request-ID"]
+
+
 async def test_logout_clears_the_cookies_and_revokes_the_session(
     browser: AsyncClient, user: User
 ) -> None:

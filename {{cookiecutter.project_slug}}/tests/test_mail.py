@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 {% if 'celery' in cookiecutter | features -%}
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import asdict
 {% endif -%}
@@ -194,6 +198,58 @@ def test_the_task_stops_retrying_after_email_max_retries(mailbox: Mailbox) -> No
     assert isinstance(result.result, aiosmtplib.SMTPResponseException)
     assert mailbox.attempts == 3  # the first try and EMAIL_MAX_RETRIES=2 retries
     assert mailbox.received() == []
+
+
+# What the API process runs after a response: deliver() with its own settings and Celery app.
+DELIVER_ONE_EMAIL = """
+import asyncio, sys
+from {{ cookiecutter.package_name }}.core.config import get_settings
+from {{ cookiecutter.package_name }}.mail.outbox import deliver
+from {{ cookiecutter.package_name }}.mail.sender import OutgoingEmail
+email = OutgoingEmail(to=sys.argv[1], subject="Broker down", text="Still here.")
+asyncio.run(deliver(email, get_settings()))
+"""
+
+
+def deliver_with_the_broker_down(to: str, **env: str) -> str:
+    """Run deliver() in a fresh process whose broker is a closed port; return what it logged."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+{%- if 'broker_rabbitmq' in cookiecutter | features %}
+    broker_url = f"amqp://guest:guest@127.0.0.1:{closed_port}//"
+{%- else %}
+    broker_url = f"redis://127.0.0.1:{closed_port}/0"
+{%- endif %}
+    command = [sys.executable, "-c", DELIVER_ONE_EMAIL, to]
+    finished = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        command,
+        env={**os.environ, "CELERY_BROKER_URL": broker_url, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    return finished.stdout + finished.stderr
+
+
+def test_with_the_broker_down_the_email_is_sent_from_the_api_process(mailbox: Mailbox) -> None:
+    logged = deliver_with_the_broker_down("broker-down@example.com")
+    (received,) = mailbox.received("broker-down@example.com")
+    assert received.message["Subject"] == "Broker down"
+    assert "email_not_queued" in logged
+    assert "email_sent" in logged
+
+
+def test_with_the_broker_and_smtp_down_the_loss_is_logged_as_an_error(mailbox: Mailbox) -> None:
+    closed = bind_local_socket()
+    smtp_port = str(closed.getsockname()[1])
+    closed.close()
+    logged = deliver_with_the_broker_down("nowhere@example.com", SMTP_PORT=smtp_port)
+    assert mailbox.received() == []
+    assert "email_not_queued" in logged
+    assert "email_not_sent" in logged
 
 
 def test_retry_back_off_grows_and_is_capped(settings: Settings) -> None:

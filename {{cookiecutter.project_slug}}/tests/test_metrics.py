@@ -17,10 +17,12 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.metrics import METRICS_PATH, MULTIPROCESS_ENV
 from {{ cookiecutter.package_name }}.main import create_app
+from tests.test_config import production
 
 WIDGET_ROUTE = "/api/v1/widgets/{widget_id}"
 BROKEN_WIDGET = 13
@@ -112,6 +114,42 @@ async def test_apps_do_not_share_counters(settings: Settings) -> None:
     app = create_app(settings)
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
         assert requests_by_handler((await client.get(METRICS_PATH)).text) == {}
+
+
+METRICS_TOKEN = "m" * 40
+
+
+async def test_metrics_token_refuses_anonymous_and_wrong_scrapes(settings: Settings) -> None:
+    """With METRICS_TOKEN set (Kubernetes, Heroku, Render), only its bearer may scrape."""
+    app = create_app(settings.model_copy(update={"metrics_token": METRICS_TOKEN}))
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+        anonymous = await client.get(METRICS_PATH)
+        assert anonymous.status_code == 401
+        assert anonymous.headers["WWW-Authenticate"] == "Bearer"
+        assert anonymous.json()["error"]["code"] == "unauthorized"
+        assert "http_requests_total" not in anonymous.text
+
+        for authorization in (f"Bearer {METRICS_TOKEN[:-1]}x", f"Basic {METRICS_TOKEN}", "Bearer"):
+            refused = await client.get(METRICS_PATH, headers={"Authorization": authorization})
+            assert refused.status_code in {401, 403}, authorization
+            assert refused.json()["error"]["request_id"] == refused.headers["X-Request-ID"]
+            assert "process_cpu_seconds" not in refused.text
+        wrong = await client.get(METRICS_PATH, headers={"Authorization": "Bearer wrong"})
+        assert wrong.status_code == 403
+        assert wrong.json()["error"]["code"] == "forbidden"
+
+        assert (await client.get("/health/live")).status_code == 200
+        scrape = await client.get(
+            METRICS_PATH, headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        assert scrape.status_code == 200
+        assert requests_by_handler(scrape.text)[("/health/live", "GET", "200")] == 1
+
+
+def test_production_refuses_a_short_metrics_token() -> None:
+    with pytest.raises(ValidationError, match="METRICS_TOKEN is 5 characters long"):
+        production(metrics_token="short")
+    assert production(metrics_token=METRICS_TOKEN).metrics_token == METRICS_TOKEN
 
 
 def free_port() -> int:

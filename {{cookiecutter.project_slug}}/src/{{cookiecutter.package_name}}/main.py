@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CSRFMiddleware)
 {%- endif %}
 {%- if 'prometheus' in cookiecutter | features %}
-    request_metrics = install_metrics(app)
+    request_metrics = install_metrics(app, token=settings.metrics_token)
 {%- endif %}
     # Added last = outermost: CORS, then security headers, then request id / access log / 500.
     app.add_middleware(

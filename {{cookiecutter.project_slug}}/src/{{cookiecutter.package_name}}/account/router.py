@@ -7,9 +7,12 @@ has signed up.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, {% if 'cache' in cookiecutter | features %}Depends, {% endif %}status
 
 from {{ cookiecutter.package_name }}.account import service
+{%- if 'cache' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.account.rate_limit import enforce_email_link_rate_limit
+{%- endif %}
 from {{ cookiecutter.package_name }}.account.schemas import (
     Accepted,
     EmailAddress,
@@ -29,7 +32,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     "/request-verification",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
+{%- if 'cache' in cookiecutter | features %}
+    responses=error_responses(422, 429, 503),
+    dependencies=[Depends(enforce_email_link_rate_limit)],
+{%- else %}
     responses=error_responses(422, 503),
+{%- endif %}
 )
 async def request_verification(
     body: EmailAddress, session: SessionDep, settings: SettingsDep, outbox: OutboxDep
@@ -51,7 +59,12 @@ async def verify_email(body: VerifyEmail, session: SessionDep) -> UserRead:
     "/forgot-password",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
+{%- if 'cache' in cookiecutter | features %}
+    responses=error_responses(422, 429, 503),
+    dependencies=[Depends(enforce_email_link_rate_limit)],
+{%- else %}
     responses=error_responses(422, 503),
+{%- endif %}
 )
 async def forgot_password(
     body: EmailAddress, session: SessionDep, settings: SettingsDep, outbox: OutboxDep

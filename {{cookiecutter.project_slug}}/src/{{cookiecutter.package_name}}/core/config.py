@@ -126,6 +126,18 @@ class Settings(BaseSettings):
     login_rate_limit: int = Field(default=5, ge=1)
     login_rate_limit_window_seconds: int = Field(default=60, ge=1)
 {%- endif %}
+{%- if 'cache' in cookiecutter | features and 'email' in cookiecutter | features %}
+
+    # Forgot-password and request-verification requests per client IP (each route) per window.
+    email_link_rate_limit: int = Field(default=10, ge=1)
+    email_link_rate_limit_window_seconds: int = Field(default=900, ge=1)
+{%- endif %}
+{%- if 'prometheus' in cookiecutter | features %}
+
+    # Set: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`. Needed wherever no proxy
+    # keeps /metrics off the internet (Kubernetes ingress, Heroku, Render); empty serves it to all.
+    metrics_token: str = ""
+{%- endif %}
 {%- if 'sentry' in cookiecutter | features %}
 
     # Empty switches Sentry off. The environment defaults to ENVIRONMENT.
@@ -225,6 +237,13 @@ class Settings(BaseSettings):
             )
         if self.debug:
             raise ValueError("DEBUG=true is refused in production; set DEBUG=false")
+{%- if 'prometheus' in cookiecutter | features %}
+        if self.metrics_token and len(self.metrics_token) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"METRICS_TOKEN is {len(self.metrics_token)} characters long; set METRICS_TOKEN "
+                f"to {MIN_SECRET_KEY_LENGTH}+ random characters (openssl rand -hex 32)"
+            )
+{%- endif %}
         if "*" in self.cors_origins and self.cors_allow_credentials:
             raise ValueError(
                 "CORS_ORIGINS='*' with CORS_ALLOW_CREDENTIALS=true is refused in production; "

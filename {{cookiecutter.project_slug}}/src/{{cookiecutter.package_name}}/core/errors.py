@@ -84,9 +84,14 @@ class UnauthorizedError(AppError):
     status_code = 401
     code = "unauthorized"
     message = "Not authenticated"
+{%- if 'cookie' in cookiecutter | features %}
+    # No WWW-Authenticate: the session travels in cookies, and a Bearer challenge would tell
+    # clients to send an Authorization header that this API does not accept.
+{%- else %}
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+{%- endif %}
 
 
 class ForbiddenError(AppError):

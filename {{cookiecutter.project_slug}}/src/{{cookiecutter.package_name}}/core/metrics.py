@@ -9,6 +9,10 @@ request against the routes a second time, which cost about a fifth of `/health/l
 throughput in the template's benchmark, while the access-log middleware, which already reads the
 route Starlette matched, hands its figures to `RequestMetrics.observe`.
 
+With METRICS_TOKEN set, a scrape must carry `Authorization: Bearer <METRICS_TOKEN>`: 401 without
+it, 403 with another token. Compose behind Traefik or nginx keeps /metrics off the internet at the
+proxy; the Kubernetes ingress, Heroku and Render do not, so their manifests set the token.
+
 Several uvicorn workers (WEB_CONCURRENCY > 1) each count only their own requests. Point
 PROMETHEUS_MULTIPROC_DIR at an empty directory that is wiped at every start (compose.prod.yaml
 uses the container's /tmp tmpfs) and `/metrics` adds up the files every worker writes there.
@@ -16,6 +20,7 @@ uses the container's /tmp tmpfs) and `/metrics` adds up the files every worker w
 
 from __future__ import annotations
 
+import hmac
 import os
 from pathlib import Path
 
@@ -33,6 +38,8 @@ from prometheus_client import (
 )
 from starlette.requests import Request
 from starlette.responses import Response
+
+from {{ cookiecutter.package_name }}.core.errors import error_json
 
 METRICS_PATH = "/metrics"
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -73,10 +80,29 @@ class RequestMetrics:
         self.latency.labels(handler, method).observe(seconds)
 
 
-def install_metrics(app: FastAPI) -> RequestMetrics:
+def refuse_scrape(authorization: str | None, token: str) -> Response | None:
+    """The 401 or 403 answer to a scrape that does not carry `Bearer <token>`; None lets it in."""
+    if not token:
+        return None
+    scheme, _, presented = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not presented:
+        return error_json(
+            401,
+            "unauthorized",
+            "Scraping /metrics needs Authorization: Bearer <METRICS_TOKEN>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    # Constant time: the comparison must not tell how many leading characters were right.
+    if not hmac.compare_digest(presented.strip().encode(), token.encode()):
+        return error_json(403, "forbidden", "This token may not scrape /metrics")
+    return None
+
+
+def install_metrics(app: FastAPI, *, token: str = "") -> RequestMetrics:
     """Serve the metrics of `app` on `/metrics`; give the returned `observe` to the middleware.
 
     Each app gets its own registry, so two apps in one process (tests) never share counters.
+    A non-empty `token` (METRICS_TOKEN) refuses every scrape that does not present it.
     """
     if multiprocess_dir := os.environ.get(MULTIPROCESS_ENV):
         # prometheus_client writes a file per process there; it does not create the directory.
@@ -89,6 +115,8 @@ def install_metrics(app: FastAPI) -> RequestMetrics:
     # A plain `def`: Starlette runs it in a thread, so reading every worker's files never blocks
     # the event loop.
     def serve_metrics(request: Request) -> Response:
+        if refused := refuse_scrape(request.headers.get("authorization"), token):
+            return refused
         source = registry
         if os.environ.get(MULTIPROCESS_ENV):
             source = CollectorRegistry()

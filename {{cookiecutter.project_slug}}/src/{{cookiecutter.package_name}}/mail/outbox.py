@@ -4,6 +4,8 @@
 Each email becomes a `mail.send` task: the worker sends it and retries with back-off while the
 SMTP server is unreachable or answers 4xx (see `mail.tasks`), so an SMTP outage costs no email.
 Publishing happens in a background task too, so a response never waits on the broker or SMTP.
+When the broker is down the publish fails fast and this process sends the email itself, once:
+a broker outage costs the worker's retries, not the email.
 {%- else %}
 
 There is no worker in this project, so this process sends each email itself, in a FastAPI
@@ -28,12 +30,10 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.core.config import Settings, SettingsDep
+from {{ cookiecutter.package_name }}.mail.sender import OutgoingEmail, SendError, send_email
 {%- if 'celery' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.mail.sender import OutgoingEmail
 from {{ cookiecutter.package_name }}.mail.tasks import send_email_task
 from {{ cookiecutter.package_name }}.worker.base import enqueue_headers
-{%- else %}
-from {{ cookiecutter.package_name }}.mail.sender import OutgoingEmail, SendError, send_email
 {%- endif %}
 
 logger = structlog.get_logger(__name__)
@@ -41,9 +41,10 @@ logger = structlog.get_logger(__name__)
 
 async def deliver(email: OutgoingEmail, settings: Settings) -> None:
 {%- if 'celery' in cookiecutter | features %}
-    """Publish `email` to the worker, which sends it with its own settings.
+    """Publish `email` to the worker, which sends it with its own settings and retries.
 
-    A broker outage is logged, not raised: the response is already out, and the user can ask again.
+    If the broker is down, send it from here instead (one attempt); nothing is raised, as the
+    response is already out.
     """
     try:
         await asyncio.to_thread(
@@ -53,16 +54,22 @@ async def deliver(email: OutgoingEmail, settings: Settings) -> None:
             ignore_result=True,
         )
     except (KombuOperationalError, OSError) as exc:
-        logger.error("email_not_queued", subject=email.subject, error=str(exc))
+        logger.warning("email_not_queued", subject=email.subject, error=str(exc), fallback="send")
+        await send_now(email, settings)
 {%- else %}
     """Send `email` now; a failure is logged (the user can ask again)."""
+    await send_now(email, settings)
+{%- endif %}
+
+
+async def send_now(email: OutgoingEmail, settings: Settings) -> None:
+    """Send `email` from this process; a failure is logged as `email_not_sent` (an error)."""
     try:
         await send_email(email, settings)
     except SendError as exc:
         logger.error("email_not_sent", subject=email.subject, error=str(exc))
         return
     logger.info("email_sent", subject=email.subject)
-{%- endif %}
 
 
 class Outbox:
