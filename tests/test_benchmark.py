@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from harness.baking import TEMPLATE_ROOT
 
+sys.path.insert(0, str(TEMPLATE_ROOT / "benchmarks"))
+
+from service_bench import results as results_io
+
 pytestmark = [pytest.mark.runtime, pytest.mark.xdist_group("benchmark")]
 
 SCENARIOS = ["health", "list", "item", "create", "login"]
@@ -33,6 +37,7 @@ def test_the_benchmark_runs_and_reports_every_ratio(tmp_path: Path) -> None:
 
     (written,) = [path for path in results_dir.glob("*.json") if path.name != "latest.json"]
     results = json.loads(written.read_text())
+    results_io.parse(written.read_text())  # a fresh document fits the types the report reads
     assert results["machine"]["cores"] >= 1
     assert [row["scenario"] for row in results["http"]] == SCENARIOS
     for row in results["http"]:
@@ -52,7 +57,10 @@ def test_the_benchmark_runs_and_reports_every_ratio(tmp_path: Path) -> None:
     )
     assert results["cold_start"]["service_s"] > 0
     assert results["install"]["installed_mib"] > 0
-    assert {target["target"].split(" ")[0] for target in results["targets"]} == {"list", "Celery", "cold"}
+    kinds = {target["target"].split(" ")[0] for target in results["targets"]}
+    assert kinds == {"health", "list", "item", "create", "Celery", "RSS", "cold"}
+    for target in results["targets"]:
+        assert isinstance(target["value"], float | int) and isinstance(target["met"], bool), target
 
     table = (results_dir / "latest.md").read_text()
     assert "| GET /api/v1/items?limit=20 | 1 | 4 |" in table

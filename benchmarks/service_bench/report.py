@@ -1,0 +1,177 @@
+"""What a run reports: ratios to the floor, the targets, the Markdown table and the chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .constants import (
+    COLD_STARTS,
+    SCENARIO_LABELS,
+    STRETCH_RPS_RATIO,
+    TARGET_CELERY_RATE_RATIO,
+    TARGET_COLD_START_S,
+    TARGET_LIST_P99_RATIO_64,
+    TARGET_RPS_RATIO,
+    TARGET_RSS_MIB,
+)
+from .results import PairRow, Results, ScenarioResult, Target
+
+
+def ratio(value: float, floor: float) -> float | None:
+    return round(value / floor, 2) if floor else None
+
+
+def pair_rows(service: list[ScenarioResult], floor: list[ScenarioResult], workers: int) -> list[PairRow]:
+    by_key = {(r["scenario"], r["connections"]): r for r in floor}
+    rows: list[PairRow] = []
+    for mine in service:
+        base = by_key[(mine["scenario"], mine["connections"])]
+        rows.append(
+            {
+                "scenario": mine["scenario"],
+                "workers": workers,
+                "connections": mine["connections"],
+                "service": mine,
+                "floor": base,
+                "rps_ratio": ratio(mine["rps"], base["rps"]),
+                "p99_ratio": ratio(mine["p99_ms"], base["p99_ms"]),
+            }
+        )
+    return rows
+
+
+def at_least(name: str, value: float | None, limit: float) -> Target:
+    return {"target": name, "value": value, "met": value is not None and value >= limit}
+
+
+def at_most(name: str, value: float | None, limit: float) -> Target:
+    return {"target": name, "value": value, "met": value is not None and value <= limit}
+
+
+def targets(results: Results) -> list[Target]:
+    out: list[Target] = []
+    for row in results.get("http", []):
+        where = f"{row['workers']} worker(s), {row['connections']} conns"
+        goal = TARGET_RPS_RATIO.get(row["scenario"])
+        if goal is not None:
+            stretch = f", stretch {STRETCH_RPS_RATIO}x" if row["scenario"] != "health" else ""
+            name = f"{row['scenario']} req/s >= {goal}x floor{stretch} ({where})"
+            out.append(at_least(name, row["rps_ratio"], goal))
+        if row["scenario"] == "list" and row["connections"] == 64:
+            name = f"list p99 <= {TARGET_LIST_P99_RATIO_64}x floor ({where})"
+            out.append(at_most(name, row["p99_ratio"], TARGET_LIST_P99_RATIO_64))
+    celery = results.get("celery", {})
+    if "service" in celery and "floor_at_least_once" in celery:
+        name = f"Celery jobs/s >= {TARGET_CELERY_RATE_RATIO}x bare Celery with the same delivery settings"
+        out.append(at_least(name, celery.get("jobs_per_s_ratio_at_least_once"), TARGET_CELERY_RATE_RATIO))
+    for workers, values in results.get("rss_mib", {}).items():
+        name = f"RSS per API worker after the load <= {TARGET_RSS_MIB:.0f} MiB ({workers} worker(s))"
+        out.append(at_most(name, max(values, default=None), TARGET_RSS_MIB))
+    if "cold_start" in results:
+        cold = results["cold_start"]["service_s"]
+        out.append(
+            {
+                "target": f"cold start < {TARGET_COLD_START_S} s",
+                "value": cold,
+                "met": cold < TARGET_COLD_START_S,
+            }
+        )
+    return out
+
+
+def celery_lines(results: Results) -> list[str]:
+    celery = results.get("celery")
+    if celery is None:
+        return []
+    if not ("service" in celery and "floor" in celery):
+        return ["", f"Celery: {celery.get('skipped')}"]
+    s, f = celery["service"], celery["floor"]
+    s_trip, s_queue, f_trip = s["round_trip"], s["queued_to_finished"], f["round_trip"]
+    lines = [
+        "",
+        "| Celery, 1 worker process | jobs/s | round trip p50 ms | p99 ms |",
+        "|---|---:|---:|---:|",
+        f"| service: {s['how']} | {s['jobs_per_s']:.0f} | {s_trip['p50_ms']:.1f} | {s_trip['p99_ms']:.1f} |",
+        f"| service, queued to finished (database timestamps) | | "
+        f"{s_queue['p50_ms']:.1f} | {s_queue['p99_ms']:.1f} |",
+        f"| floor: {f['how']} | {f['jobs_per_s']:.0f} | {f_trip['p50_ms']:.1f} | {f_trip['p99_ms']:.1f} |",
+        f"| ratio service/floor | {celery['jobs_per_s_ratio']:.2f} | {celery['p50_ratio']:.2f} "
+        f"| {celery['p99_ratio']:.2f} |",
+    ]
+    slow = celery.get("floor_at_least_once")
+    if slow:  # absent from results written before it was measured
+        lines += [
+            f"| floor with the service's delivery settings: {slow['how']} | {slow['jobs_per_s']:.0f} | | |",
+            f"| ratio service/that floor | {celery['jobs_per_s_ratio_at_least_once']:.2f} | | |",
+        ]
+    return lines
+
+
+def table(results: Results) -> str:
+    machine, versions = results["machine"], results.get("versions", {})
+    lines = [
+        f"Benchmark of the default bake, {results['date']}, {machine['cores']} cores ({machine['cpu']}), "
+        f"Python {versions.get('python')}, wrk {results['settings']['duration_s']} s per run, "
+        f"load average {results['load_average_at_start'][0]:.1f} at start",
+        "",
+        "| scenario | workers | conns | req/s | p50 ms | p99 ms | floor req/s | floor p50 | floor p99 "
+        "| req/s ratio | p99 ratio | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results.get("http", []):
+        s, f = row["service"], row["floor"]
+        cells = [SCENARIO_LABELS[row["scenario"]], str(row["workers"]), str(row["connections"])]
+        cells += [f"{s['rps']:.0f}", f"{s['p50_ms']:.1f}", f"{s['p99_ms']:.1f}"]
+        cells += [f"{f['rps']:.0f}", f"{f['p50_ms']:.1f}", f"{f['p99_ms']:.1f}"]
+        cells += [f"{row['rps_ratio']:.2f}", f"{row['p99_ratio']:.2f}", f"{s['errors']}/{f['errors']}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += celery_lines(results)
+    cold, install_info, argon = results["cold_start"], results["install"], results["argon2"]
+    rss = "; ".join(
+        f"{workers} worker(s): {', '.join(f'{v:.0f}' for v in values)} MiB"
+        for workers, values in results.get("rss_mib", {}).items()
+    )
+    lines += [
+        "",
+        f"- Cold start (process start to first 200 on /health/live, median of {COLD_STARTS}): "
+        f"{cold['service_s']:.2f} s (floor {cold['floor_s']:.2f} s)",
+        f"- RSS per API worker after the load: {rss}",
+        f"- Installed size of `uv sync --no-dev` into an empty venv: {install_info['installed_mib']:.0f} MiB "
+        f"({install_info['installed_with_bytecode_mib']:.0f} MiB with bytecode, as the image compiles it)",
+        f"- Bake time of the default variant: {results['bake_seconds']:.2f} s",
+        f"- argon2 verify: {argon['verify_ms']:.0f} ms per login ({argon.get('params')})",
+    ]
+    layers = results.get("template_layers")
+    if layers:
+        when = f" (timed {results['template_layers_date']})" if "template_layers_date" in results else ""
+        lines.append(
+            f"- Template test layers, wall time on this machine{when}: "
+            + ", ".join(f"{k} {v['seconds']:.0f} s ({v['result']})" for k, v in layers.items())
+        )
+    lines += ["", "| target | value | met |", "|---|---:|---|"]
+    lines += [
+        f"| {t['target']} | {t['value']} | {'yes' if t['met'] else 'NO'} |"
+        for t in results.get("targets", [])
+    ]
+    return "\n".join(lines)
+
+
+def chart(results: Results, path: Path) -> bool:
+    try:
+        import matplotlib  # type: ignore[import-not-found]
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    rows = results.get("http", [])
+    labels = [f"{r['scenario']}\n{r['workers']}w/{r['connections']}c" for r in rows]
+    fig, ax = plt.subplots(figsize=(max(8, len(rows) * 0.6), 4))
+    ax.bar(range(len(rows)), [r["rps_ratio"] for r in rows])
+    ax.axhline(TARGET_RPS_RATIO["list"], linestyle="--", linewidth=1)
+    ax.set_xticks(range(len(rows)), labels, fontsize=7)
+    ax.set_ylabel("req/s, service / floor")
+    ax.set_title(f"Default bake vs floor, {results['date']}, {results['machine']['cores']} cores")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    return True
