@@ -92,22 +92,6 @@ class TestEnvironment(BaseSettings):
 {%- endif %}
 {%- endif %}
 
-{%- if 'test_servers' in cookiecutter | features %}
-
-
-# Filled when a server the tests need is missing: the run then stops with that one line, before
-# any test runs (pytest_configure), instead of failing every test with a connection error.
-STOP_LINES: list[str] = []
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if STOP_LINES:
-{%- if 'email' in cookiecutter | features %}
-        SMTP_SINK_SOCKET.close()
-{%- endif %}
-        pytest.exit(STOP_LINES[0], returncode=pytest.ExitCode.USAGE_ERROR)
-{%- endif %}
-
 
 def _configure_test_environment() -> None:
     # Runs at import, before anything reads the settings: the app under test must never see
@@ -191,6 +175,22 @@ def _configure_test_environment() -> None:
     os.environ["SMTP_PASSWORD"] = ""
 {%- endif %}
     get_settings.cache_clear()
+
+{%- if 'test_servers' in cookiecutter | features %}
+
+
+# Filled when a server the tests need is missing: the run then stops with that one line, before
+# any test runs (pytest_configure), instead of failing every test with a connection error.
+STOP_LINES: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if STOP_LINES:
+{%- if 'email' in cookiecutter | features %}
+        SMTP_SINK_SOCKET.close()
+{%- endif %}
+        pytest.exit(STOP_LINES[0], returncode=pytest.ExitCode.USAGE_ERROR)
+{%- endif %}
 
 
 _configure_test_environment()
