@@ -177,7 +177,8 @@ def image_size(tag: str) -> int:
 def build(context: Path, tag: str, target: str | None = None) -> None:
     """`podman build` of the bake's Dockerfile, the index reached through the host's CA bundle."""
     args = [
-        "build", "--pull=never", "--network", "host", "--format", "docker",
+        # --layers=false: under vfs every cached layer is a whole copy of the root filesystem.
+        "build", "--pull=never", "--network", "host", "--format", "docker", "--layers=false",
         "-v", "/etc/ssl/certs:/etc/ssl/certs:ro",
         "--env", f"SSL_CERT_FILE={CA_BUNDLE}", "--env", "UV_SYSTEM_CERTS=1",
         "--tag", tag,
