@@ -52,13 +52,22 @@ def write_license(project: Path) -> None:
 
 
 def write_dotenv(project: Path) -> None:
-    """`.env` is `.env.example` with a fresh random value for every `change-me` secret."""
+    """`.env` is `.env.example` with a fresh random value for every `change-me` secret.
+
+    A URL that carries the placeholder as its password (DATABASE_URL) takes POSTGRES_PASSWORD's
+    fresh value, so the app on the host reaches the compose db service as the user it creates.
+    """
     lines = []
+    generated: dict[str, str] = {}
     for line in (project / ".env.example").read_text().splitlines():
         name, sep, value = line.partition("=")
         if sep and not line.lstrip().startswith("#") and value == SECRET_PLACEHOLDER:
-            line = f"{name}={secrets.token_hex(32)}"
+            generated[name] = secrets.token_hex(32)
+            line = f"{name}={generated[name]}"
         lines.append(line)
+    in_url = f":{SECRET_PLACEHOLDER}@"
+    password = generated.get("POSTGRES_PASSWORD", SECRET_PLACEHOLDER)
+    lines = [line.replace(in_url, f":{password}@") if not line.startswith("#") else line for line in lines]
     dotenv = project / ".env"
     dotenv.write_text("\n".join(lines) + "\n")
     dotenv.chmod(0o600)

@@ -71,6 +71,11 @@ def test_env_has_fresh_secrets_and_is_ignored(default: Baked, bake: BakeFn) -> N
     assert "SECRET_KEY" in secrets
     for key in secrets:
         assert env[key] != "change-me" and len(env[key]) >= 64, f"{key} was not generated"
+    # The host's DATABASE_URL reaches the compose db service (`make services`) as the user and
+    # password that service creates.
+    package = default.answers["package_name"]
+    expected = f"postgresql+asyncpg://{package}:{env['POSTGRES_PASSWORD']}@localhost:5432/{package}"
+    assert env["DATABASE_URL"] == expected
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert ".env" in (default.path / ".gitignore").read_text().split()
     other = bake(project_name="Other Service")
