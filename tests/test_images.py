@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -83,10 +84,18 @@ def production_env(baked: Baked, services: Services, name: str, data_dir: Path) 
     return env
 
 
-def free_api_port() -> None:
-    with socket.socket() as probe:
-        taken = probe.connect_ex(("127.0.0.1", API_PORT)) == 0
-    assert not taken, f"port {API_PORT} is taken on this machine: the image's CMD binds it"
+def free_api_port(timeout: float = 30) -> None:
+    """Wait for API_PORT to be free (a container just removed may still be closing it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as probe:
+            taken = probe.connect_ex(("127.0.0.1", API_PORT)) == 0
+        if not taken:
+            return
+        if time.monotonic() > deadline:
+            holder = subprocess.run(["ss", "-ltnp", f"sport = :{API_PORT}"], capture_output=True, text=True)
+            raise AssertionError(f"port {API_PORT} is taken (the image's CMD binds it):\n{holder.stdout}")
+        time.sleep(0.5)
 
 
 @pytest.mark.parametrize("overrides", IMAGE_VARIANTS, ids=variant_id)
