@@ -46,20 +46,31 @@ def missing_tools() -> list[str]:
     return [tool for tool in ("podman", "debootstrap", "runc") if shutil.which(tool) is None]
 
 
+def _write_once(path: Path, text: str) -> None:
+    """Write a config file only when it changes, atomically: podman re-reads it mid-build."""
+    if path.exists() and path.read_text() == text:
+        return
+    partial = path.with_suffix(".partial")
+    partial.write_text(text)
+    partial.replace(path)
+
+
 def podman_env() -> dict[str, str]:
     """Configuration files for a podman that works here (DESIGN.md §5), written once."""
     PODMAN_ROOT.mkdir(parents=True, exist_ok=True)
     containers = PODMAN_ROOT / "containers.conf"
     # Raising a container's rlimits above what this sandbox grants fails ("error setting rlimit
     # type 7"), and podman raises nofile and nproc by default when root: ask for less instead.
-    containers.write_text(
+    _write_once(
+        containers,
         '[containers]\nnetns = "host"\ndefault_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]\n\n'
-        '[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\nevents_logger = "file"\n'
+        '[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\nevents_logger = "file"\n',
     )
     storage = PODMAN_ROOT / "storage.conf"
-    storage.write_text(
+    _write_once(
+        storage,
         f'[storage]\ndriver = "vfs"\ngraphroot = "{PODMAN_ROOT / "storage"}"\n'
-        f'runroot = "{PODMAN_ROOT / "run"}"\n'
+        f'runroot = "{PODMAN_ROOT / "run"}"\n',
     )
     return {
         **os.environ,
@@ -185,7 +196,13 @@ def build(context: Path, tag: str, target: str | None = None) -> None:
     ]  # fmt: skip
     if target:
         args += ["--target", target]
-    podman(*args, str(context), timeout=900)
+    built = podman(*args, str(context), timeout=900, check=False)
+    if built.returncode != 0 and "runroot must be set" in built.stdout + built.stderr:
+        # A podman-internal hiccup seen once here mid-build, not a fault of the Dockerfile: the
+        # same build passed before and after. One more try; a second failure is reported.
+        built = podman(*args, str(context), timeout=900, check=False)
+    if built.returncode != 0:
+        raise CommandFailed(f"podman build of {context} failed:\n{(built.stdout + built.stderr)[-6000:]}")
 
 
 def inspect(tag: str) -> dict[str, object]:
