@@ -12,8 +12,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
-from {{ cookiecutter.package_name }}.core.errors import RateLimitedError
-from {{ cookiecutter.package_name }}.core.rate_limit import FixedWindowRateLimiter
+from {{ cookiecutter.package_name }}.core.rate_limit import FixedWindowRateLimiter, client_ip
 from {{ cookiecutter.package_name }}.core.redis import RedisDep
 
 
@@ -27,7 +26,4 @@ async def enforce_email_link_rate_limit(
         limit=settings.email_link_rate_limit,
         window_seconds=settings.email_link_rate_limit_window_seconds,
     )
-    client_ip = request.client.host if request.client else "unknown"
-    result = await limiter.hit(request.url.path, client_ip)
-    if not result.allowed:
-        raise RateLimitedError(result.retry_after)
+    await limiter.enforce(request.url.path, client_ip(request))

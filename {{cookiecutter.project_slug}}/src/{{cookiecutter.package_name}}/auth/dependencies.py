@@ -18,12 +18,10 @@ from {{ cookiecutter.package_name }}.auth.cookies import ACCESS_COOKIE
 from {{ cookiecutter.package_name }}.auth.exceptions import InactiveUser, InvalidToken, NotSuperuser
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import SessionDep
-{%- if 'cache' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.core.errors import RateLimitedError, UnauthorizedError
-from {{ cookiecutter.package_name }}.core.rate_limit import FixedWindowRateLimiter
-from {{ cookiecutter.package_name }}.core.redis import RedisDep
-{%- else %}
 from {{ cookiecutter.package_name }}.core.errors import UnauthorizedError
+{%- if 'cache' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.rate_limit import FixedWindowRateLimiter, client_ip
+from {{ cookiecutter.package_name }}.core.redis import RedisDep
 {%- endif %}
 from {{ cookiecutter.package_name }}.core.security import InvalidTokenError, decode_token
 from {{ cookiecutter.package_name }}.users.models import User
@@ -87,8 +85,5 @@ async def enforce_login_rate_limit(
         limit=settings.login_rate_limit,
         window_seconds=settings.login_rate_limit_window_seconds,
     )
-    client_ip = request.client.host if request.client else "unknown"
-    result = await limiter.hit(client_ip, form.username.lower())
-    if not result.allowed:
-        raise RateLimitedError(result.retry_after)
+    await limiter.enforce(client_ip(request), form.username.lower())
 {%- endif %}

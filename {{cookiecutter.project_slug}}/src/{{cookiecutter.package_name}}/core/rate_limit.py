@@ -10,8 +10,11 @@ import hashlib
 from dataclasses import dataclass
 
 import structlog
+from fastapi import Request
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from {{ cookiecutter.package_name }}.core.errors import RateLimitedError
 
 logger = structlog.get_logger(__name__)
 
@@ -52,3 +55,14 @@ class FixedWindowRateLimiter:
             return RateLimitResult(allowed=True, retry_after=0)
         retry_after = max(int(ttl), 1)
         return RateLimitResult(allowed=int(count) <= self.limit, retry_after=retry_after)
+
+    async def enforce(self, *parts: str) -> None:
+        """Count one attempt; past the limit raise RateLimitedError (429 with Retry-After)."""
+        result = await self.hit(*parts)
+        if not result.allowed:
+            raise RateLimitedError(result.retry_after)
+
+
+def client_ip(request: Request) -> str:
+    """The client address the limits key on (the proxy's, unless uvicorn runs --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
