@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from harness import summary
 from harness.baking import Baked, clean_env
-from harness.services import free_port
 
 BakeFn = Callable[..., Baked]
 pytestmark = pytest.mark.runtime
+MAKE_TEST_TIMEOUT_S = 600
 
 
 def _fresh_copy(baked: Baked, into: Path) -> Path:
@@ -30,35 +32,72 @@ def _fresh_copy(baked: Baked, into: Path) -> Path:
     return project
 
 
-def _nothing_listening(tmp: Path) -> dict[str, str]:
+@pytest.fixture
+def closed_ports() -> Iterator[tuple[int, int]]:
+    """Two ports that refuse connections for the whole test: bound, never listening.
+
+    A port that is merely free when chosen can be taken by another test's server before the bake's
+    tests probe it; then they would talk to a stranger instead of starting their own servers.
+    """
+    sockets = [socket.socket(), socket.socket()]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    yield sockets[0].getsockname()[1], sockets[1].getsockname()[1]
+    for sock in sockets:
+        sock.close()
+
+
+def _nothing_listening(tmp: Path, ports: tuple[int, int]) -> dict[str, str]:
     """The environment of a machine where .env's servers are not running (closed ports)."""
     env = clean_env()
     for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)
-    env["DATABASE_URL"] = f"postgresql+asyncpg://postgres:postgres@127.0.0.1:{free_port()}/my_service"
-    env["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    postgres_port, redis_port = ports
+    env["DATABASE_URL"] = f"postgresql+asyncpg://postgres:postgres@127.0.0.1:{postgres_port}/my_service"
+    env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
     env["TMPDIR"] = str(tmp)  # where the throwaway servers live: checked empty afterwards
     return env
 
 
+def _run_logged(
+    args: list[str], cwd: Path, env: dict[str, str], log: Path, timeout: float
+) -> tuple[int, str]:
+    """Run `args` with its output in `log`. On timeout, kill its process group and fail with what it
+    printed last and which of its processes were still alive, so a hang names its place."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            returncode = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            alive = subprocess.run(["ps", "-o", "pid,etime,args", "--no-headers", "-s", str(proc.pid)],
+                                   capture_output=True, text=True, check=False).stdout  # fmt: skip
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            tail = log.read_text(errors="replace")[-6000:]
+            command = " ".join(args)
+            pytest.fail(f"{command} still ran after {timeout:.0f} s. Alive:\n{alive}\nLast output:\n{tail}")
+    return returncode, log.read_text(errors="replace")
+
+
 def test_make_test_starts_throwaway_servers_and_removes_them(
-    bake: BakeFn, tmp_path: Path, request: pytest.FixtureRequest
+    bake: BakeFn, tmp_path: Path, request: pytest.FixtureRequest, closed_ports: tuple[int, int]
 ) -> None:
     project = _fresh_copy(bake(), tmp_path)
     # Not under tmp_path (private to this user): PostgreSQL runs as `postgres` when we are root.
     servers_tmp = Path(tempfile.mkdtemp(prefix="anywhere-", dir="/tmp"))
     servers_tmp.chmod(0o1777)
     request.addfinalizer(lambda: shutil.rmtree(servers_tmp, ignore_errors=True))
-    env = _nothing_listening(servers_tmp)
+    env = _nothing_listening(servers_tmp, closed_ports)
     started = time.monotonic()
-    proc = subprocess.run(
-        ["make", "test"], cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False
+    returncode, output = _run_logged(
+        ["make", "test"], project, env, tmp_path / "make-test.log", MAKE_TEST_TIMEOUT_S
     )
-    result = "passed" if proc.returncode == 0 else "failed"
+    result = "passed" if returncode == 0 else "failed"
     summary.record("default", "make-test", time.monotonic() - started, result)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-4000:]
-    assert " passed" in proc.stdout and "failed" not in proc.stdout.splitlines()[-1]
+    assert returncode == 0, output[-4000:]
+    assert " passed" in output and " failed" not in output.splitlines()[-1]
     leftovers = [
         p.name for p in servers_tmp.iterdir() if p.name.startswith(("test-postgres-", "test-redis-"))
     ]
@@ -67,9 +106,11 @@ def test_make_test_starts_throwaway_servers_and_removes_them(
     assert running.stdout == "", f"a throwaway server still runs: {running.stdout}"
 
 
-def test_make_test_stops_in_one_line_when_it_cannot_start_servers(bake: BakeFn, tmp_path: Path) -> None:
+def test_make_test_stops_in_one_line_when_it_cannot_start_servers(
+    bake: BakeFn, tmp_path: Path, closed_ports: tuple[int, int]
+) -> None:
     project = _fresh_copy(bake(), tmp_path)
-    env = {**_nothing_listening(tmp_path), "TEST_START_SERVERS": "0"}
+    env = {**_nothing_listening(tmp_path, closed_ports), "TEST_START_SERVERS": "0"}
     subprocess.run(["uv", "sync", "--locked", "--quiet"], cwd=project, env=env, check=True)
     started = time.monotonic()
     proc = subprocess.run(
