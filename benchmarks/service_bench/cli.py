@@ -34,7 +34,7 @@ from .constants import (
     USERS,
 )
 from .data import login_tokens, password_cost, plain_url, seed, write_load_data
-from .load import Load, drive
+from .load import Load, Profiling, drive
 from .provision import bake, install, machine, template_layers, versions
 from .report import chart, pair_rows, ratio, table, targets
 from .results import Results
@@ -76,6 +76,12 @@ def parse_args(argv: Sequence[str] | None, description: str | None = None) -> ar
     )
     parser.add_argument(
         "--project", type=Path, help="benchmark this baked project instead of baking the default one"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="flame graphs (py-spy) of service and floor with 1 worker, one per scenario, "
+        "into <results-dir>/profiles/",
     )
     return parser.parse_args(argv)
 
@@ -217,7 +223,14 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
                     tokens = login_tokens(loads["service"].port, password, TOKEN_USERS)
                     token = next(iter(tokens.values()))
                     write_load_data(data, dsn, tokens)
-                measured = drive(loads, args.scenarios, args.connections, dsn)
+                profiling = None
+                if args.profile and workers == 1:
+                    label = f"{workers}w-c{args.connections[0]}"
+                    profiling = {
+                        name: Profiling(proc.pid, name, args.results_dir / "profiles", label)
+                        for name, proc in procs.items()
+                    }
+                measured = drive(loads, args.scenarios, args.connections, dsn, profiling)
                 results["rss_mib"][str(workers)] = worker_rss(procs["service"], workers)
             results["http"] += pair_rows(measured["service"], measured["floor"], workers)
 
@@ -270,5 +283,7 @@ def write(results: Results, args: argparse.Namespace) -> int:
         shutil.copyfile(out.with_suffix(".md"), results_dir / "latest.md")
     print("\n" + report + "\n")
     has_chart = chart(results, out.with_suffix(".png"))
+    if has_chart and not args.project:
+        shutil.copyfile(out.with_suffix(".png"), results_dir / "latest.png")
     print(f"results: {out}" + ("" if has_chart else " (no matplotlib: no chart)"))
     return 0
