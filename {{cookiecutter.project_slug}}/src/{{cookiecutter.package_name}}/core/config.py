@@ -80,8 +80,10 @@ class Settings(BaseSettings):
 {%- else %}
     database_url: str = "postgresql+asyncpg://postgres:postgres@localhost:5432/{{ cookiecutter.package_name }}"
 {%- endif %}
-    database_pool_size: int = Field(default=5, ge=1)
-    database_max_overflow: int = Field(default=10, ge=0)
+    # Kept open between requests; overflow connections are opened for a burst and closed after it,
+    # so a pool smaller than the steady concurrency reconnects (TLS included) on every request.
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=5, ge=0)
     database_connect_timeout: float = Field(default=5.0, gt=0)
 {%- if 'postgresql' in cookiecutter | features %}
     database_command_timeout: float = Field(default=30.0, gt=0)
