@@ -28,6 +28,7 @@ from .constants import (
     COLD_STARTS,
     FLOOR_DIR,
     ITEMS_PER_USER,
+    QUIET_LOG_SCENARIOS,
     RESULTS_DIR,
     SCENARIOS,
     TOKEN_USERS,
@@ -51,6 +52,11 @@ def parse_args(argv: Sequence[str] | None, description: str | None = None) -> ar
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64], help="wrk connection counts")
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     parser.add_argument("--skip-celery", action="store_true", help="skip the Celery round trip")
+    parser.add_argument(
+        "--skip-quiet-logs",
+        action="store_true",
+        help="skip the LOG_LEVEL=WARNING rows (what the access line costs)",
+    )
     parser.add_argument(
         "--celery-jobs", type=int, default=CELERY_DRAIN_JOBS, help="jobs per queue drain (default 500)"
     )
@@ -233,6 +239,21 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
                 measured = drive(loads, args.scenarios, args.connections, dsn, profiling)
                 results["rss_mib"][str(workers)] = worker_rss(procs["service"], workers)
             results["http"] += pair_rows(measured["service"], measured["floor"], workers)
+
+        if not args.skip_quiet_logs:
+            print("service at LOG_LEVEL=WARNING (no access line), 1 worker", flush=True)
+            quiet_env = {**env, "LOG_LEVEL": "WARNING"}
+            quiet_sides = (("service", service_cmd, quiet_env, project), sides[1])
+            with contextlib.ExitStack() as servers:
+                loads = {}
+                for name, command, app_env, cwd in quiet_sides:
+                    port, log = free_port(), logs / f"{name}-quiet.log"
+                    proc = servers.enter_context(started(command(1, port), cwd=cwd, env=app_env, log=log))
+                    wait_ready(port, proc, log)
+                    loads[name] = Load(port, data, password, args.duration, args.warmup)
+                scenarios = [s for s in args.scenarios if s in QUIET_LOG_SCENARIOS]
+                measured = drive(loads, scenarios, args.connections[:1], dsn)
+            results["quiet_logs"] = pair_rows(measured["service"], measured["floor"], 1)
 
         if args.skip_celery:
             results["celery"] = {"skipped": "--skip-celery"}

@@ -21,6 +21,10 @@ def ratio(value: float, floor: float) -> float | None:
     return round(value / floor, 2) if floor else None
 
 
+def fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def pair_rows(service: list[ScenarioResult], floor: list[ScenarioResult], workers: int) -> list[PairRow]:
     by_key = {(r["scenario"], r["connections"]): r for r in floor}
     rows: list[PairRow] = []
@@ -125,6 +129,27 @@ def table(results: Results) -> str:
         cells += [f"{f['rps']:.0f}", f"{f['p50_ms']:.1f}", f"{f['p99_ms']:.1f}"]
         cells += [f"{row['rps_ratio']:.2f}", f"{row['p99_ratio']:.2f}", f"{s['errors']}/{f['errors']}"]
         lines.append("| " + " | ".join(cells) + " |")
+    quiet = results.get("quiet_logs")
+    if quiet:
+        lines += [
+            "",
+            "The same, 1 worker, service at `LOG_LEVEL=WARNING` (no access line): what the line costs",
+            "",
+        ]
+        lines += [
+            "| scenario | conns | req/s | p99 ms | floor req/s | req/s ratio | with the line |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        logged = {(r["scenario"], r["connections"]): r for r in results.get("http", []) if r["workers"] == 1}
+        for row in quiet:
+            s, f = row["service"], row["floor"]
+            with_line = logged.get((row["scenario"], row["connections"]))
+            was = fmt_ratio(with_line["rps_ratio"]) if with_line else "-"
+            label = SCENARIO_LABELS[row["scenario"]]
+            lines.append(
+                f"| {label} | {row['connections']} | {s['rps']:.0f} | {s['p99_ms']:.1f} "
+                f"| {f['rps']:.0f} | {fmt_ratio(row['rps_ratio'])} | {was} |"
+            )
     lines += celery_lines(results)
     cold, install_info, argon = results["cold_start"], results["install"], results["argon2"]
     rss = "; ".join(

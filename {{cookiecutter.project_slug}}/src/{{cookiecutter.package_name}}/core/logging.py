@@ -22,8 +22,8 @@ _OWNED = "_{{ cookiecutter.package_name }}_handler"
 def _stderr() -> TextIO:
     """`sys.stderr`, looked up at every line rather than once: pytest swaps it per test.
 
-    Celery's worker replaces it with a text-only logging proxy; lines then go to the process's
-    real stderr instead of being logged a second time through that proxy.
+    A task runner that redirects output may replace it with a text-only proxy that logs what it
+    is given; lines then go to the process's real stderr instead of being logged twice.
     """
     stream = sys.stderr if hasattr(sys.stderr, "buffer") else sys.__stderr__
     if stream is None:
