@@ -239,6 +239,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "src/{package}/cli.py": "auth",
     "src/{package}/items": "items",
     "tests/test_auth.py": "auth",
+    "tests/test_auth_status_cache.py": "auth",
     "tests/test_auth_bearer.py": "bearer",
     "tests/test_auth_cookie.py": "cookie",
     "tests/test_users.py": "auth",

@@ -64,6 +64,10 @@ def test_the_benchmark_runs_and_reports_every_ratio(tmp_path: Path) -> None:
 
     table = (results_dir / "latest.md").read_text()
     assert "| GET /api/v1/items?limit=20 | 1 | 4 |" in table
+    quiet = results["quiet_logs"]
+    assert [row["scenario"] for row in quiet] == ["health", "list"]
+    assert all(row["service"]["requests"] > 0 and row["service"]["errors"] == 0 for row in quiet)
+    assert "LOG_LEVEL=WARNING" in table
     assert "ratio service/floor" in table
     # A run elsewhere never overwrites the results the README quotes.
     assert (latest.read_bytes() if latest.exists() else None) == latest_before

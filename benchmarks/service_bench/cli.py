@@ -28,13 +28,14 @@ from .constants import (
     COLD_STARTS,
     FLOOR_DIR,
     ITEMS_PER_USER,
+    QUIET_LOG_SCENARIOS,
     RESULTS_DIR,
     SCENARIOS,
     TOKEN_USERS,
     USERS,
 )
 from .data import login_tokens, password_cost, plain_url, seed, write_load_data
-from .load import Load, drive
+from .load import Load, Profiling, drive
 from .provision import bake, install, machine, template_layers, versions
 from .report import chart, pair_rows, ratio, table, targets
 from .results import Results
@@ -51,6 +52,11 @@ def parse_args(argv: Sequence[str] | None, description: str | None = None) -> ar
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64], help="wrk connection counts")
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     parser.add_argument("--skip-celery", action="store_true", help="skip the Celery round trip")
+    parser.add_argument(
+        "--skip-quiet-logs",
+        action="store_true",
+        help="skip the LOG_LEVEL=WARNING rows (what the access line costs)",
+    )
     parser.add_argument(
         "--celery-jobs", type=int, default=CELERY_DRAIN_JOBS, help="jobs per queue drain (default 500)"
     )
@@ -76,6 +82,12 @@ def parse_args(argv: Sequence[str] | None, description: str | None = None) -> ar
     )
     parser.add_argument(
         "--project", type=Path, help="benchmark this baked project instead of baking the default one"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="flame graphs (py-spy) of service and floor with 1 worker, one per scenario, "
+        "into <results-dir>/profiles/",
     )
     return parser.parse_args(argv)
 
@@ -217,9 +229,31 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
                     tokens = login_tokens(loads["service"].port, password, TOKEN_USERS)
                     token = next(iter(tokens.values()))
                     write_load_data(data, dsn, tokens)
-                measured = drive(loads, args.scenarios, args.connections, dsn)
+                profiling = None
+                if args.profile and workers == 1:
+                    label = f"{workers}w-c{args.connections[0]}"
+                    profiling = {
+                        name: Profiling(proc.pid, name, args.results_dir / "profiles", label)
+                        for name, proc in procs.items()
+                    }
+                measured = drive(loads, args.scenarios, args.connections, dsn, profiling)
                 results["rss_mib"][str(workers)] = worker_rss(procs["service"], workers)
             results["http"] += pair_rows(measured["service"], measured["floor"], workers)
+
+        if not args.skip_quiet_logs:
+            print("service at LOG_LEVEL=WARNING (no access line), 1 worker", flush=True)
+            quiet_env = {**env, "LOG_LEVEL": "WARNING"}
+            quiet_sides = (("service", service_cmd, quiet_env, project), sides[1])
+            with contextlib.ExitStack() as servers:
+                loads = {}
+                for name, command, app_env, cwd in quiet_sides:
+                    port, log = free_port(), logs / f"{name}-quiet.log"
+                    proc = servers.enter_context(started(command(1, port), cwd=cwd, env=app_env, log=log))
+                    wait_ready(port, proc, log)
+                    loads[name] = Load(port, data, password, args.duration, args.warmup)
+                scenarios = [s for s in args.scenarios if s in QUIET_LOG_SCENARIOS]
+                measured = drive(loads, scenarios, args.connections[:1], dsn)
+            results["quiet_logs"] = pair_rows(measured["service"], measured["floor"], 1)
 
         if args.skip_celery:
             results["celery"] = {"skipped": "--skip-celery"}
@@ -270,5 +304,7 @@ def write(results: Results, args: argparse.Namespace) -> int:
         shutil.copyfile(out.with_suffix(".md"), results_dir / "latest.md")
     print("\n" + report + "\n")
     has_chart = chart(results, out.with_suffix(".png"))
+    if has_chart and not args.project:
+        shutil.copyfile(out.with_suffix(".png"), results_dir / "latest.png")
     print(f"results: {out}" + ("" if has_chart else " (no matplotlib: no chart)"))
     return 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,10 +66,49 @@ def wrk(load: Load, scenario: str, connections: int, duration: int) -> WrkResult
     }
 
 
+@dataclass
+class Profiling:
+    """Where py-spy writes a flame graph of one server's process during each scenario."""
+
+    pid: int
+    side: str
+    out_dir: Path
+    label: str  # tells runs apart in the file names, e.g. "1w-c16"
+
+
+@contextlib.contextmanager
+def sampled(profiling: Profiling | None, scenario: str, seconds: int) -> Iterator[None]:
+    """py-spy samples the server (without pausing it) for as long as wrk drives it."""
+    if profiling is None:
+        yield
+        return
+    py_spy = shutil.which("py-spy")
+    if py_spy is None:
+        raise RuntimeError("--profile needs py-spy: uv run --group bench python benchmarks/run.py")
+    profiling.out_dir.mkdir(parents=True, exist_ok=True)
+    svg = profiling.out_dir / f"{profiling.side}-{scenario}-{profiling.label}.svg"
+    args = [py_spy, "record", "--pid", str(profiling.pid), "--rate", "200", "--nonblocking",
+            "--duration", str(seconds), "--format", "flamegraph", "--output", str(svg)]  # fmt: skip
+    recorder = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield
+    finally:
+        _, err = recorder.communicate(timeout=seconds + 60)
+        if recorder.returncode != 0:
+            raise RuntimeError(f"py-spy failed ({recorder.returncode}): {err.decode(errors='replace')}")
+
+
 def drive(
-    loads: dict[str, Load], scenarios: Sequence[str], connection_counts: Sequence[int], dsn: str
+    loads: dict[str, Load],
+    scenarios: Sequence[str],
+    connection_counts: Sequence[int],
+    dsn: str,
+    profiling: dict[str, Profiling] | None = None,
 ) -> dict[str, list[ScenarioResult]]:
-    """Each run against every server back to back, so both see the same background load."""
+    """Each run against every server back to back, so both see the same background load.
+
+    With `profiling`, the first connection count of each scenario is sampled by py-spy.
+    """
     rows: dict[str, list[ScenarioResult]] = {name: [] for name in loads}
     for scenario in scenarios:
         for load in loads.values():
@@ -76,7 +117,9 @@ def drive(
                 settle(load.port)
         for connections in connection_counts:
             for name, load in loads.items():
-                result = wrk(load, scenario, connections, load.duration)
+                profile = (profiling or {}).get(name) if connections == connection_counts[0] else None
+                with sampled(profile, scenario, load.duration):
+                    result = wrk(load, scenario, connections, load.duration)
                 settle(load.port)
                 rows[name].append({"scenario": scenario, "connections": connections, **result})
                 print(

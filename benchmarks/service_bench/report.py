@@ -21,6 +21,10 @@ def ratio(value: float, floor: float) -> float | None:
     return round(value / floor, 2) if floor else None
 
 
+def fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def pair_rows(service: list[ScenarioResult], floor: list[ScenarioResult], workers: int) -> list[PairRow]:
     by_key = {(r["scenario"], r["connections"]): r for r in floor}
     rows: list[PairRow] = []
@@ -125,6 +129,27 @@ def table(results: Results) -> str:
         cells += [f"{f['rps']:.0f}", f"{f['p50_ms']:.1f}", f"{f['p99_ms']:.1f}"]
         cells += [f"{row['rps_ratio']:.2f}", f"{row['p99_ratio']:.2f}", f"{s['errors']}/{f['errors']}"]
         lines.append("| " + " | ".join(cells) + " |")
+    quiet = results.get("quiet_logs")
+    if quiet:
+        lines += [
+            "",
+            "The same, 1 worker, service at `LOG_LEVEL=WARNING` (no access line): what the line costs",
+            "",
+        ]
+        lines += [
+            "| scenario | conns | req/s | p99 ms | floor req/s | req/s ratio | with the line |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        logged = {(r["scenario"], r["connections"]): r for r in results.get("http", []) if r["workers"] == 1}
+        for row in quiet:
+            s, f = row["service"], row["floor"]
+            with_line = logged.get((row["scenario"], row["connections"]))
+            was = fmt_ratio(with_line["rps_ratio"]) if with_line else "-"
+            label = SCENARIO_LABELS[row["scenario"]]
+            lines.append(
+                f"| {label} | {row['connections']} | {s['rps']:.0f} | {s['p99_ms']:.1f} "
+                f"| {f['rps']:.0f} | {fmt_ratio(row['rps_ratio'])} | {was} |"
+            )
     lines += celery_lines(results)
     cold, install_info, argon = results["cold_start"], results["install"], results["argon2"]
     rss = "; ".join(
@@ -157,21 +182,32 @@ def table(results: Results) -> str:
 
 
 def chart(results: Results, path: Path) -> bool:
+    """Service and floor req/s side by side per scenario, each pair labelled with its ratio."""
     try:
-        import matplotlib  # type: ignore[import-not-found]
+        import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # type: ignore[import-not-found]
+        import matplotlib.pyplot as plt
     except ImportError:
         return False
     rows = results.get("http", [])
     labels = [f"{r['scenario']}\n{r['workers']}w/{r['connections']}c" for r in rows]
-    fig, ax = plt.subplots(figsize=(max(8, len(rows) * 0.6), 4))
-    ax.bar(range(len(rows)), [r["rps_ratio"] for r in rows])
-    ax.axhline(TARGET_RPS_RATIO["list"], linestyle="--", linewidth=1)
-    ax.set_xticks(range(len(rows)), labels, fontsize=7)
-    ax.set_ylabel("req/s, service / floor")
-    ax.set_title(f"Default bake vs floor, {results['date']}, {results['machine']['cores']} cores")
+    positions = list(range(len(rows)))
+    width = 0.4
+    fig, ax = plt.subplots(figsize=(max(8.0, len(rows) * 0.7), 4.5))
+    service = ax.bar([x - width / 2 for x in positions], [r["service"]["rps"] for r in rows], width)
+    floor = ax.bar([x + width / 2 for x in positions], [r["floor"]["rps"] for r in rows], width)
+    for x, row in zip(positions, rows, strict=True):
+        top = max(row["service"]["rps"], row["floor"]["rps"])
+        if row["rps_ratio"] is not None:
+            ax.annotate(f"{row['rps_ratio']:.2f}x", (x, top), ha="center", va="bottom", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_xticks(positions, labels, fontsize=7)
+    ax.set_ylabel("requests per second (log scale)")
+    ax.legend([service, floor], ["baked service", "floor (Starlette + asyncpg)"], fontsize=8)
+    cores = results["machine"]["cores"]
+    ax.set_title(f"Default bake vs its floor, same run: {results['date']}, {cores} cores; label = ratio")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+    plt.close(fig)
     return True

@@ -140,6 +140,8 @@ class Results(TypedDict):
     argon2: NotRequired[Argon2]
     cold_start: NotRequired[ColdStart]
     http: NotRequired[list[PairRow]]
+    # The same scenarios on 1 worker with LOG_LEVEL=WARNING: what the access line costs.
+    quiet_logs: NotRequired[list[PairRow]]
     rss_mib: NotRequired[dict[str, list[float]]]
     celery: NotRequired[Celery]
     template_layers: NotRequired[dict[str, LayerTime]]

@@ -21,7 +21,6 @@ from {{ cookiecutter.package_name }}.users.models import User
 from tests.conftest import (
     PASSWORD,
     access_headers,
-    auth_headers,
     issued_tokens,
     post_login,
     post_with_refresh_token,
@@ -214,18 +213,6 @@ async def test_tampered_and_foreign_tokens_are_401(
         response = await client.get("/api/v1/users/me", headers=access_headers(bad))
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "invalid_token"
-
-
-async def test_token_of_deleted_or_inactive_user(
-    client: AsyncClient, user: User, session: AsyncSession, settings: Settings
-) -> None:
-    headers = auth_headers(user, settings)
-    user.is_active = False
-    await session.commit()
-    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 403
-    await session.delete(user)
-    await session.commit()
-    assert (await client.get("/api/v1/users/me", headers=headers)).status_code == 401
 
 
 async def test_token_with_non_uuid_subject_is_401(client: AsyncClient, settings: Settings) -> None:

@@ -16,7 +16,9 @@ from httpx import AsyncClient
 from kombu.exceptions import OperationalError as KombuOperationalError
 from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-
+{% if auth %}
+from {{ cookiecutter.package_name }}.auth.principal import Principal
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.jobs import router as jobs_router
 from {{ cookiecutter.package_name }}.jobs import service, tasks
@@ -216,7 +218,8 @@ async def test_a_concurrent_request_with_the_same_key_gets_the_winners_job(
     session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent = SentJobs()
-    winner, _ = await service.enqueue_job(session, user, JobCreate(), "race", send=sent)
+    owner = Principal.of(user)
+    winner, _ = await service.enqueue_job(session, owner, JobCreate(), "race", send=sent)
     real_find = service._find_by_key
     calls = 0
 
@@ -227,7 +230,7 @@ async def test_a_concurrent_request_with_the_same_key_gets_the_winners_job(
         return None if calls == 1 else await real_find(session, owner_id, key)
 
     monkeypatch.setattr(service, "_find_by_key", miss_once)
-    job, created = await service.enqueue_job(session, user, JobCreate(), "race", send=sent)
+    job, created = await service.enqueue_job(session, owner, JobCreate(), "race", send=sent)
 {%- else %}
     session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:

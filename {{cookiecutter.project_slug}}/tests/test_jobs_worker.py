@@ -24,7 +24,9 @@ from celery.contrib.testing.worker import start_worker
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-
+{% if auth %}
+from {{ cookiecutter.package_name }}.auth.principal import Principal
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.jobs import service
 from {{ cookiecutter.package_name }}.jobs.exceptions import TransientJobError
@@ -132,7 +134,7 @@ def enqueue(user: User, request_id: str = "req-from-api") -> Job:
     try:
         job, created = run_with_session(
             lambda session: service.enqueue_job(
-                session, user, JobCreate(), uuid.uuid4().hex, send=send_run_job
+                session, Principal.of(user), JobCreate(), uuid.uuid4().hex, send=send_run_job
             )
         )
     finally:

@@ -35,7 +35,7 @@ from {{ cookiecutter.package_name }}.core.logging import configure_logging
 {%- if 'prometheus' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.metrics import install_metrics
 {%- endif %}
-from {{ cookiecutter.package_name }}.core.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
+from {{ cookiecutter.package_name }}.core.middleware import RequestContextMiddleware
 {%- if 'redis' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.redis import check_redis, create_redis
 {%- endif %}
@@ -121,23 +121,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- if 'prometheus' in cookiecutter | features %}
     request_metrics = install_metrics(app, token=settings.metrics_token)
 {%- endif %}
-    # Added last = outermost: CORS, then security headers, then request id / access log / 500.
+    # Added last = outermost: CORS (only when origins are allowed), then request id, security
+    # headers, access log and last-resort 500.
     app.add_middleware(
         RequestContextMiddleware,
+        hsts=settings.is_production,
         show_error_detail=settings.environment == "development",
 {%- if 'prometheus' in cookiecutter | features %}
         observers=[request_metrics.observe],
 {%- endif %}
     )
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.is_production)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=settings.cors_allow_credentials,
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["X-Request-ID", "Retry-After"],
-    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
 
     api = APIRouter(prefix=API_PREFIX)
 {%- if 'auth' in cookiecutter | features %}

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     access_token_expire_minutes: int = Field(default=15, ge=1)
     refresh_token_expire_days: int = Field(default=30, ge=1)
+    # How long a process trusts what it read of a user (active? administrator?) before reading it
+    # again: the bound on how late a deactivation reaches the other processes. 0 reads every time.
+    auth_status_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 {%- else %}
     # Signs nothing yet (there is no auth), but it is the key for whatever is signed later
     # (links, webhooks), so production refuses a weak one already.
@@ -80,8 +83,10 @@ class Settings(BaseSettings):
 {%- else %}
     database_url: str = "postgresql+asyncpg://postgres:postgres@localhost:5432/{{ cookiecutter.package_name }}"
 {%- endif %}
-    database_pool_size: int = Field(default=5, ge=1)
-    database_max_overflow: int = Field(default=10, ge=0)
+    # Kept open between requests; overflow connections are opened for a burst and closed after it,
+    # so a pool smaller than the steady concurrency reconnects (TLS included) on every request.
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=5, ge=0)
     database_connect_timeout: float = Field(default=5.0, gt=0)
 {%- if 'postgresql' in cookiecutter | features %}
     database_command_timeout: float = Field(default=30.0, gt=0)

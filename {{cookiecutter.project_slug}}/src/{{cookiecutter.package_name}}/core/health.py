@@ -17,6 +17,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from starlette.datastructures import State
 
+from {{ cookiecutter.package_name }}.core.responses import JSONModelResponse
+
 HealthCheck = Callable[[State], Awaitable[object]]
 Status = Literal["ok", "fail"]
 
@@ -82,9 +84,13 @@ router = APIRouter(prefix="/health", tags=["health"])
 
 
 @router.get("/live", response_model=LiveResponse)
-async def live() -> LiveResponse:
+async def live() -> JSONModelResponse:
     """The process is up and serving requests."""
-    return LiveResponse()
+    # Probes call this every few seconds: the answer is always the same, so it is built once.
+    return JSONModelResponse(LIVE_BODY)
+
+
+LIVE_BODY = LiveResponse().model_dump_json()
 
 
 @router.get(

@@ -1,7 +1,9 @@
-"""ASGI middleware: request id + access log + last-resort 500, and security headers.
+"""ASGI middleware: request id, security headers, access log and last-resort 500, in one layer.
 
-Both are plain ASGI (not `BaseHTTPMiddleware`): no extra task per request, and contextvars bound
-here are visible to the route, its dependencies and every log line they write.
+Plain ASGI (not `BaseHTTPMiddleware`): no extra task per request, and contextvars bound here are
+visible to the route, its dependencies and every log line they write. One layer rather than one
+per concern: each layer wraps `send` once more, and the benchmark's profile showed those wrappers
+costing more than the work they do.
 """
 
 from __future__ import annotations
@@ -9,10 +11,9 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import structlog
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.errors import internal_error_response
@@ -65,12 +66,15 @@ class RequestContextMiddleware:
         self,
         app: ASGIApp,
         *,
+        hsts: bool = False,
         show_error_detail: bool = False,
         observers: Sequence[RequestObserver] = (),
     ) -> None:
         self.app = app
         self.show_error_detail = show_error_detail
         self.observers = tuple(observers)
+        self.api_headers = security_headers(API_CSP, hsts=hsts)
+        self.docs_headers = security_headers(DOCS_CSP, hsts=hsts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,17 +97,20 @@ class RequestContextMiddleware:
         status_code = 500
         response_started = False
         started = time.perf_counter()
+        path = scope["path"].removeprefix(scope.get("root_path", ""))
+        added = [(b"x-request-id", request_id.encode("latin-1"))]
+        added += self.docs_headers if path in DOCS_PATHS else self.api_headers
 
-        async def send_with_request_id(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             nonlocal status_code, response_started
             if message["type"] == "http.response.start":
                 response_started = True
                 status_code = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                message["headers"] = with_headers(message.get("headers", ()), added)
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_request_id)
+            await self.app(scope, receive, send_with_headers)
         except Exception as exc:
 {%- if 'sentry' in cookiecutter | features %}
             report_unhandled(exc)
@@ -112,7 +119,7 @@ class RequestContextMiddleware:
             if response_started:
                 raise
             response = internal_error_response(exc, show_detail=self.show_error_detail)
-            await response(scope, receive, send_with_request_id)
+            await response(scope, receive, send_with_headers)
         finally:
             seconds = time.perf_counter() - started
             method, route = scope["method"], route_template(scope)
@@ -144,32 +151,28 @@ DOCS_CSP = (
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
-class SecurityHeadersMiddleware:
-    """nosniff, referrer policy, CSP and framing on every response; HSTS only in production."""
+def security_headers(csp: str, *, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """nosniff, referrer policy, CSP and framing for every response; HSTS only in production.
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
-        self.app = app
-        self.hsts = hsts
+    Encoded once, when the app is built: a response only appends them.
+    """
+    headers = {
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "strict-origin-when-cross-origin",
+        "x-frame-options": "DENY",
+        "content-security-policy": csp,
+        "cross-origin-opener-policy": "same-origin",
+    }
+    if hsts:
+        headers["strict-transport-security"] = "max-age=63072000; includeSubDomains"
+    return [(name.encode(), value.encode()) for name, value in headers.items()]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"].removeprefix(scope.get("root_path", ""))
-        csp = DOCS_CSP if path in DOCS_PATHS else API_CSP
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Content-Security-Policy", csp)
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                if self.hsts:
-                    headers.setdefault(
-                        "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
-                    )
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def with_headers(
+    existing: Iterable[tuple[bytes, bytes]], added: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """`existing` plus each of `added` whose name the response did not set itself."""
+    headers = list(existing)
+    present = {name.lower() for name, _ in headers}
+    headers += [header for header in added if header[0] not in present]
+    return headers

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends
 {% if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
 {%- endif %}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.items.models import Item
@@ -15,7 +15,9 @@ from {{ cookiecutter.package_name }}.items.models import Item
 from {{ cookiecutter.package_name }}.items.service import get_owned_item
 
 
-async def get_item_for_owner(item_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Item:
+async def get_item_for_owner(
+    item_id: uuid.UUID, user: CurrentPrincipal, session: SessionDep
+) -> Item:
     """The item in the path, if the current user owns it; 404 otherwise."""
     return await get_owned_item(session, user, item_id)
 

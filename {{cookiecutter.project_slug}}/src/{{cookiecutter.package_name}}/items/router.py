@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter, status
 {% if auth %}
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
 {%- endif %}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page, PageParamsDep
+from {{ cookiecutter.package_name }}.core.responses import JSONModelResponse, model_response
 from {{ cookiecutter.package_name }}.items import service
 from {{ cookiecutter.package_name }}.items.dependencies import {% if auth %}OwnedItem{% else %}PathItem{% endif %}
 from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemRead, ItemUpdate
 
+# Reads and creation answer with `model_response`: validated once, encoded once (core/responses.py).
 router = APIRouter(prefix="/items", tags=["items"])
 {% if auth %}
 ITEM_ERRORS = error_responses(401, 403, 404, 422, 503)
@@ -25,13 +29,18 @@ ITEM_ERRORS = error_responses(401, 403, 404, 422, 503)
     response_model=ItemRead,
     responses=error_responses(401, 403, 422, 503),
 )
-async def create_item(body: ItemCreate, user: CurrentUser, session: SessionDep) -> ItemRead:
+async def create_item(
+    body: ItemCreate, user: CurrentPrincipal, session: SessionDep
+) -> JSONModelResponse:
     """Create an item owned by the current user."""
-    return ItemRead.model_validate(await service.create_item(session, user, body))
+    item = ItemRead.model_validate(await service.create_item(session, user, body))
+    return model_response(item, status.HTTP_201_CREATED)
 
 
 @router.get("", response_model=Page[ItemRead], responses=error_responses(401, 403, 422, 503))
-async def list_items(user: CurrentUser, session: SessionDep, page: PageParamsDep) -> Page[ItemRead]:
+async def list_items(
+    user: CurrentPrincipal, session: SessionDep, page: PageParamsDep
+) -> JSONModelResponse:
     """The current user's items, newest first."""
     items, total = await service.list_items(session, user, page)
 {%- else %}
@@ -44,28 +53,28 @@ ITEM_ERRORS = error_responses(404, 422, 503)
     response_model=ItemRead,
     responses=error_responses(422, 503),
 )
-async def create_item(body: ItemCreate, session: SessionDep) -> ItemRead:
+async def create_item(body: ItemCreate, session: SessionDep) -> JSONModelResponse:
     """Create an item."""
-    return ItemRead.model_validate(await service.create_item(session, body))
+    item = ItemRead.model_validate(await service.create_item(session, body))
+    return model_response(item, status.HTTP_201_CREATED)
 
 
 @router.get("", response_model=Page[ItemRead], responses=error_responses(422, 503))
-async def list_items(session: SessionDep, page: PageParamsDep) -> Page[ItemRead]:
+async def list_items(session: SessionDep, page: PageParamsDep) -> JSONModelResponse:
     """The items, newest first."""
     items, total = await service.list_items(session, page)
 {%- endif %}
-    return Page[ItemRead](
-        items=[ItemRead.model_validate(i) for i in items],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
+    return model_response(
+        Page[ItemRead](items=items, total=total, limit=page.limit, offset=page.offset)
     )
 {% if auth %}
 
 @router.get("/{item_id}", response_model=ItemRead, responses=ITEM_ERRORS)
-async def read_item(item: OwnedItem) -> ItemRead:
+async def read_item(
+    item_id: uuid.UUID, user: CurrentPrincipal, session: SessionDep
+) -> JSONModelResponse:
     """One of the current user's items."""
-    return ItemRead.model_validate(item)
+    return model_response(await service.read_owned_item(session, user, item_id))
 
 
 @router.patch("/{item_id}", response_model=ItemRead, responses=ITEM_ERRORS)
@@ -81,9 +90,9 @@ async def delete_item(item: OwnedItem, session: SessionDep) -> None:
 {%- else %}
 
 @router.get("/{item_id}", response_model=ItemRead, responses=ITEM_ERRORS)
-async def read_item(item: PathItem) -> ItemRead:
+async def read_item(item_id: uuid.UUID, session: SessionDep) -> JSONModelResponse:
     """One item."""
-    return ItemRead.model_validate(item)
+    return model_response(await service.read_item(session, item_id))
 
 
 @router.patch("/{item_id}", response_model=ItemRead, responses=ITEM_ERRORS)

@@ -7,15 +7,28 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+{% if 'auth' in cookiecutter | features -%}
+from {{ cookiecutter.package_name }}.auth.principal import Principal
+{% endif -%}
 from {{ cookiecutter.package_name }}.core.pagination import PageParams
 from {{ cookiecutter.package_name }}.items.exceptions import ItemNotFound
 from {{ cookiecutter.package_name }}.items.models import Item
-from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemUpdate
+from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemRead, ItemUpdate
+
+# Reads select these columns with SQLAlchemy Core: plain rows, no identity map or unit of work,
+# validated once into `ItemRead`. Writes keep the ORM.
+ITEMS = Item.__table__
+READ_COLUMNS = (
+    ITEMS.c.id,
+    ITEMS.c.title,
+    ITEMS.c.description,
+    ITEMS.c.created_at,
+    ITEMS.c.updated_at,
+)
 {%- if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.users.models import User
 
 
-async def create_item(session: AsyncSession, owner: User, data: ItemCreate) -> Item:
+async def create_item(session: AsyncSession, owner: Principal, data: ItemCreate) -> Item:
     """Create an item owned by `owner`."""
     item = Item(owner_id=owner.id, **data.model_dump())
     session.add(item)
@@ -23,7 +36,7 @@ async def create_item(session: AsyncSession, owner: User, data: ItemCreate) -> I
     return item
 
 
-async def get_owned_item(session: AsyncSession, owner: User, item_id: uuid.UUID) -> Item:
+async def get_owned_item(session: AsyncSession, owner: Principal, item_id: uuid.UUID) -> Item:
     """The item, if `owner` owns it. Someone else's item is "not found", not "forbidden"."""
     item = await session.scalar(select(Item).where(Item.id == item_id, Item.owner_id == owner.id))
     if item is None:
@@ -31,27 +44,39 @@ async def get_owned_item(session: AsyncSession, owner: User, item_id: uuid.UUID)
     return item
 
 
+async def read_owned_item(session: AsyncSession, owner: Principal, item_id: uuid.UUID) -> ItemRead:
+    """`get_owned_item` for reading only: a row, not an ORM object."""
+    row = (
+        await session.execute(
+            select(*READ_COLUMNS).where(ITEMS.c.id == item_id, ITEMS.c.owner_id == owner.id)
+        )
+    ).first()
+    if row is None:
+        raise ItemNotFound
+    return ItemRead.model_validate(row)
+
+
 async def list_items(
-    session: AsyncSession, owner: User, page: PageParams
-) -> tuple[list[Item], int]:
+    session: AsyncSession, owner: Principal, page: PageParams
+) -> tuple[list[ItemRead], int]:
     """One page of the owner's items, newest first, and their total count.
 
     The total rides on every row as a window count, so one statement answers both; only a page
     past the end, which has no row to carry it, needs a separate count.
     """
-    owned = Item.owner_id == owner.id
+    owned = ITEMS.c.owner_id == owner.id
     rows = (
         await session.execute(
-            select(Item, func.count().over().label("total"))
+            select(*READ_COLUMNS, func.count().over().label("total"))
             .where(owned)
-            .order_by(Item.created_at.desc(), Item.id)
+            .order_by(ITEMS.c.created_at.desc(), ITEMS.c.id)
             .limit(page.limit)
             .offset(page.offset)
         )
     ).all()
     if rows:
-        return [item for item, _ in rows], rows[0].total
-    total = await session.scalar(select(func.count()).select_from(Item).where(owned))
+        return [ItemRead.model_validate(row) for row in rows], rows[0].total
+    total = await session.scalar(select(func.count()).select_from(ITEMS).where(owned))
     return [], total or 0
 {%- else %}
 
@@ -72,7 +97,15 @@ async def get_item(session: AsyncSession, item_id: uuid.UUID) -> Item:
     return item
 
 
-async def list_items(session: AsyncSession, page: PageParams) -> tuple[list[Item], int]:
+async def read_item(session: AsyncSession, item_id: uuid.UUID) -> ItemRead:
+    """`get_item` for reading only: a row, not an ORM object."""
+    row = (await session.execute(select(*READ_COLUMNS).where(ITEMS.c.id == item_id))).first()
+    if row is None:
+        raise ItemNotFound
+    return ItemRead.model_validate(row)
+
+
+async def list_items(session: AsyncSession, page: PageParams) -> tuple[list[ItemRead], int]:
     """One page of the items, newest first, and their total count.
 
     The total rides on every row as a window count, so one statement answers both; only a page
@@ -80,15 +113,15 @@ async def list_items(session: AsyncSession, page: PageParams) -> tuple[list[Item
     """
     rows = (
         await session.execute(
-            select(Item, func.count().over().label("total"))
-            .order_by(Item.created_at.desc(), Item.id)
+            select(*READ_COLUMNS, func.count().over().label("total"))
+            .order_by(ITEMS.c.created_at.desc(), ITEMS.c.id)
             .limit(page.limit)
             .offset(page.offset)
         )
     ).all()
     if rows:
-        return [item for item, _ in rows], rows[0].total
-    total = await session.scalar(select(func.count()).select_from(Item))
+        return [ItemRead.model_validate(row) for row in rows], rows[0].total
+    total = await session.scalar(select(func.count()).select_from(ITEMS))
     return [], total or 0
 {%- endif %}
 

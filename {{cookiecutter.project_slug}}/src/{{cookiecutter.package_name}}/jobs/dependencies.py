@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header
 
 {% if 'auth' in cookiecutter | features -%}
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
 {% endif -%}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.jobs.models import IDEMPOTENCY_KEY_MAX_LENGTH, Job
@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.jobs.models import IDEMPOTENCY_KEY_MAX_LENG
 from {{ cookiecutter.package_name }}.jobs.service import get_owned_job
 
 
-async def get_job_for_owner(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Job:
+async def get_job_for_owner(job_id: uuid.UUID, user: CurrentPrincipal, session: SessionDep) -> Job:
     """The job in the path, if the current user owns it; 404 otherwise."""
     return await get_owned_job(session, user, job_id)
 

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 {% if 'auth' in cookiecutter | features -%}
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
 {% endif -%}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
@@ -46,7 +46,7 @@ IN_PROGRESS: dict[int | str, dict[str, Any]] = {
 async def create_job(
     body: JobCreate,
     idempotency_key: IdempotencyKey,
-    user: CurrentUser,
+    user: CurrentPrincipal,
     session: SessionDep,
     response: Response,
 ) -> JobRead:

@@ -25,6 +25,9 @@ from sqlalchemy import func, literal, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+{% if 'auth' in cookiecutter | features -%}
+from {{ cookiecutter.package_name }}.auth.principal import Principal
+{% endif -%}
 from {{ cookiecutter.package_name }}.core.db import UTCDateTime, utcnow
 from {{ cookiecutter.package_name }}.jobs.exceptions import (
     IdempotencyKeyReused,
@@ -33,9 +36,6 @@ from {{ cookiecutter.package_name }}.jobs.exceptions import (
 )
 from {{ cookiecutter.package_name }}.jobs.models import FINISHED_STATES, Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
-{%- if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.users.models import User
-{%- endif %}
 
 logger = structlog.get_logger(__name__)
 
@@ -68,7 +68,7 @@ def _replay(job: Job, digest: str) -> Job:
 
 {% if 'auth' in cookiecutter | features -%}
 async def enqueue_job(
-    session: AsyncSession, owner: User, body: JobCreate, idempotency_key: str, send: SendJob
+    session: AsyncSession, owner: Principal, body: JobCreate, idempotency_key: str, send: SendJob
 ) -> tuple[Job, bool]:
     """Create and enqueue a job; return it and whether it is new.
 
@@ -127,7 +127,7 @@ async def enqueue_job(
 
 
 {% if 'auth' in cookiecutter | features -%}
-async def get_owned_job(session: AsyncSession, owner: User, job_id: uuid.UUID) -> Job:
+async def get_owned_job(session: AsyncSession, owner: Principal, job_id: uuid.UUID) -> Job:
     """The job, if `owner` owns it. Someone else's job is "not found", not "forbidden"."""
     job = await session.scalar(select(Job).where(Job.id == job_id, Job.owner_id == owner.id))
 {%- else -%}

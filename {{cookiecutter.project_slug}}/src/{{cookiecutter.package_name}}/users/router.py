@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentSuperuser, CurrentUser
+from {{ cookiecutter.package_name }}.auth.dependencies import (
+    CurrentSuperuser,
+    CurrentUser,
+    UserStatusCacheDep,
+)
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page, PageParamsDep
@@ -53,13 +57,23 @@ async def read_user(_: CurrentSuperuser, user: UserByIdDep) -> UserRead:
     "/{user_id}", response_model=UserRead, responses=error_responses(401, 403, 404, 409, 422, 503)
 )
 async def update_user(
-    _: CurrentSuperuser, user: UserByIdDep, body: UserAdminUpdate, session: SessionDep
+    _: CurrentSuperuser,
+    user: UserByIdDep,
+    body: UserAdminUpdate,
+    session: SessionDep,
+    statuses: UserStatusCacheDep,
 ) -> UserRead:
     """Change any user, including roles and the active flag (admin)."""
-    return UserRead.model_validate(await service.update_user(session, user, body))
+    updated = await service.update_user(session, user, body)
+    statuses.forget(updated.id)
+    return UserRead.model_validate(updated)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ADMIN_ERRORS)
-async def delete_user(_: CurrentSuperuser, user: UserByIdDep, session: SessionDep) -> None:
+async def delete_user(
+    _: CurrentSuperuser, user: UserByIdDep, session: SessionDep, statuses: UserStatusCacheDep
+) -> None:
     """Delete a user with their tokens and items (admin)."""
+    user_id = user.id
     await service.delete_user(session, user)
+    statuses.forget(user_id)
