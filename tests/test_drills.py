@@ -379,7 +379,6 @@ def test_redis_outage_keeps_the_api_up_and_recovers_without_restart(stack: Stack
 
 
 # --- Worker failures ---------------------------------------------------------------------------
-# Its tools (the trigger, a real worker, reads of a job's history) are in harness/job_drills.py.
 
 
 @pytest.fixture(scope="module")
