@@ -34,6 +34,7 @@ from {{ cookiecutter.package_name }}.mail.tasks import retry_countdown, send_ema
 from {{ cookiecutter.package_name }}.worker.app import celery_app
 {%- endif %}
 from tests.smtp_sink import Mailbox, SmtpSink, bind_local_socket, password_authenticator
+from tests.test_config import PRODUCTION_PASSWORD_HASHING
 
 EMAIL = OutgoingEmail(
     to="someone@example.com", subject="Hello", text="Plain words.\n", html="<p>Plain words.</p>"
@@ -297,6 +298,7 @@ def production(**overrides: object) -> Settings:
         "smtp_user": "mailer",
         "smtp_password": "s3cret",
         "frontend_url": "https://app.example.com",
+        **PRODUCTION_PASSWORD_HASHING,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
