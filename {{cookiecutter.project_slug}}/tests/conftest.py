@@ -268,14 +268,17 @@ CSRF_TOKEN = secrets.token_urlsafe(32)
 {%- endif %}
 {%- if 'broker_redis' in cookiecutter | features %}
 
+# The tests' Celery workers wait at most 0.1 s for a message (kombu's default is 1 s), so
+# stopping one at the end of a module takes no longer than that.
+celery_app.conf.broker_transport_options = {
+    **celery_app.conf.broker_transport_options,
+    "polling_interval": 0.1,
+}
 if XDIST_WORKER:
     # Celery queues of their own per xdist worker on the shared Redis; otherwise one worker's
     # consumer would take the tasks another worker's tests publish. kombu puts this prefix on
     # every key it uses (queues, unacknowledged messages, bindings).
-    celery_app.conf.broker_transport_options = {
-        **celery_app.conf.broker_transport_options,
-        "global_keyprefix": f"{XDIST_WORKER}:",
-    }
+    celery_app.conf.broker_transport_options["global_keyprefix"] = f"{XDIST_WORKER}:"
 {%- endif %}
 {%- if 'postgresql' in cookiecutter | features %}
 
