@@ -18,8 +18,8 @@ import httpx
 import pytest
 from conftest import Services
 from harness.baking import Baked, clean_env, sync
-from harness.serving import stop_process_group
 from harness.services import free_port
+from harness.serving import stop_process_group
 
 BakeFn = Callable[..., Baked]
 LIVE_LINE = re.compile(r"^http_requests_total\{(?P<labels>[^}]*)\} (?P<value>\S+)$", re.MULTILINE)

@@ -223,7 +223,7 @@ def pytest_configure(config: pytest.Config) -> None:
 {%- if 'broker_rabbitmq' in cookiecutter | features %}
     # pytest-xdist workers would share the RabbitMQ queues: one worker's Celery consumer would
     # take the tasks of another's tests. (On Redis each xdist worker has its own queues.)
-    if (getattr(config.option, "numprocesses", None) or 0) > 1:
+    if len(getattr(config.option, "tx", None) or []) > 1:  # the xdist workers to start
         STOP_LINES.append(
             "The tests' Celery queues on RabbitMQ cannot be split between pytest-xdist workers; "
             "run them in one process (-n 0)."
@@ -340,10 +340,6 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 {%- endif %}
 
 
-# What may differ between the `settings` of two tests that share the started app.
-PER_TEST_SETTINGS = {{ '{"redis_key_prefix"}' if 'redis' in cookiecutter | features else 'set[str]()' }}
-
-
 @pytest.fixture
 def settings() -> Settings:
 {%- if 'redis' in cookiecutter | features %}
@@ -355,6 +351,10 @@ def settings() -> Settings:
 {%- endif %}
 
 
+# What may differ between the `settings` of two tests that share the started app.
+PER_TEST_SETTINGS = {{ '{"redis_key_prefix"}' if 'redis' in cookiecutter | features else 'set[str]()' }}
+
+
 @pytest.fixture(scope="session")
 async def started_app() -> AsyncIterator[FastAPI]:
     """One application per test process, started once, that the `app` fixture lends to each test.
@@ -362,7 +362,7 @@ async def started_app() -> AsyncIterator[FastAPI]:
     FastAPI builds an app's routes on its first request, a tenth of a second that a fresh app per
     test paid again every time.
     """
-    application = create_app(get_settings())
+    application = create_app(get_settings().model_copy())
     async with LifespanManager(application):
         yield application
 
@@ -377,11 +377,11 @@ async def app(
 async def app(started_app: FastAPI, settings: Settings) -> AsyncIterator[FastAPI]:
     """The started application, with this test's settings."""
 {%- endif %}
-    built_with: Settings = started_app.state.settings
-    if settings.model_dump(exclude=PER_TEST_SETTINGS) != built_with.model_dump(
-        exclude=PER_TEST_SETTINGS
-    ):
-        raise AssertionError("a test that needs other settings creates its own app (create_app)")
+    built_with = started_app.state.settings.model_dump(exclude=PER_TEST_SETTINGS)
+    wanted = settings.model_dump(exclude=PER_TEST_SETTINGS)
+    differ = sorted(name for name, value in wanted.items() if built_with[name] != value)
+    # The app was built with the process's settings; other ones need an app of their own.
+    assert not differ, f"settings {differ} differ from the started app's: use create_app(settings)"
     state_before = dict(started_app.state._state)
     # What create_app(settings) does besides building the app: a production app made by an
     # earlier test must not leave its log format behind.
