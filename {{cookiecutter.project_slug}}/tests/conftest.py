@@ -5,16 +5,18 @@
 """Fixtures: a real {% if 'sqlite' in cookiecutter | features %}SQLite{% else %}PostgreSQL{% endif %} test database, migrated once; each test in a rolled-back SAVEPOINT.
 {%- if 'sqlite' in cookiecutter | features %}
 
-The test database is TEST_DATABASE_URL, or a fresh SQLite file in a temporary folder that is
-removed at exit. The app code commits normally: its session joins the test's outer transaction
-with `join_transaction_mode="create_savepoint"`, so every commit releases a SAVEPOINT and nothing
-survives the test. (SQLite SAVEPOINTs need the BEGIN handling `core.db` sets up on the engine.)
+The test database is TEST_DATABASE_URL (one file per pytest-xdist worker), or a fresh SQLite
+file in a temporary folder that is removed at exit. The app code commits normally: its session
+joins the test's outer transaction with `join_transaction_mode="create_savepoint"`, so every
+commit releases a SAVEPOINT and nothing survives the test. (SQLite SAVEPOINTs need the BEGIN
+handling `core.db` sets up on the engine.)
 {%- else %}
 
-The test database is TEST_DATABASE_URL, or DATABASE_URL's database with a `_test` suffix; it is
-created when missing. The app code commits normally: its session joins the test's outer
-transaction with `join_transaction_mode="create_savepoint"`, so every commit releases a SAVEPOINT
-and nothing survives the test.
+The test database is TEST_DATABASE_URL, or DATABASE_URL's database with a `_test` suffix; under
+pytest-xdist each worker has its own (`<name>_gw0`, ...), created when missing. The app code
+commits normally: its session joins the test's outer transaction with
+`join_transaction_mode="create_savepoint"`, so every commit releases a SAVEPOINT and nothing
+survives the test.
 {%- endif %}
 """
 {%- endif %}
@@ -60,6 +62,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 {%- elif 'sqlite' in cookiecutter | features %}
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 {%- endif %}
 
@@ -71,6 +74,8 @@ from tests import local_servers
 from tests.smtp_sink import Mailbox, SmtpSink, bind_local_socket
 {%- endif %}
 
+# pytest-xdist names each worker process (gw0, gw1, ...); empty without xdist and in its controller.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 {%- if test_env %}
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +98,25 @@ class TestEnvironment(BaseSettings):
 {%- endif %}
 
 
+{%- if 'db' in cookiecutter | features %}
+
+
+def _database_of_this_worker(url: str) -> str:
+    """`url`, or under pytest-xdist its per-worker twin, so workers never share rows."""
+    if not XDIST_WORKER:
+        return url
+    parsed = make_url(url)
+    name = parsed.database or ""
+{%- if 'sqlite' in cookiecutter | features %}
+    path = Path(name)
+    parsed = parsed.set(database=str(path.with_stem(f"{path.stem}_{XDIST_WORKER}")))
+{%- else %}
+    parsed = parsed.set(database=f"{name}_{XDIST_WORKER}")
+{%- endif %}
+    return parsed.render_as_string(hide_password=False)
+{%- endif %}
+
+
 def _configure_test_environment() -> None:
     # Runs at import, before anything reads the settings: the app under test must never see
     # the development {% if 'db' in cookiecutter | features %}database{% else %}settings{% endif %}.
@@ -104,8 +128,9 @@ def _configure_test_environment() -> None:
 {%- endif %}
 {%- if 'sqlite' in cookiecutter | features %}
     if env.test_database_url:
-        url = normalise_database_url(env.test_database_url)
+        url = _database_of_this_worker(normalise_database_url(env.test_database_url))
     else:
+        # A folder per process: each xdist worker makes its own.
         folder = tempfile.mkdtemp(prefix="{{ cookiecutter.package_name }}-test-")
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         url = f"sqlite+aiosqlite:///{folder}/test.db"
@@ -124,7 +149,9 @@ def _configure_test_environment() -> None:
         url = local_servers.resolve(
             "PostgreSQL", url, "DATABASE_URL", start, missing, set_variable="TEST_DATABASE_URL"
         )
-    os.environ["DATABASE_URL"] = url
+    # xdist workers inherit the environment: they use this server rather than start their own.
+    os.environ["TEST_DATABASE_URL"] = url
+    os.environ["DATABASE_URL"] = _database_of_this_worker(url)
 {%- endif %}
 {%- if 'redis' in cookiecutter | features %}
     if env.test_redis_url:
@@ -141,6 +168,7 @@ def _configure_test_environment() -> None:
             missing,
             set_variable="TEST_REDIS_URL",
         )
+    os.environ["TEST_REDIS_URL"] = redis_url
     os.environ["REDIS_URL"] = redis_url
 {%- endif %}
 {%- if 'broker_rabbitmq' in cookiecutter | features %}
@@ -162,6 +190,13 @@ def _configure_test_environment() -> None:
     # A strong key, whatever .env holds.
 {%- endif %}
     os.environ["SECRET_KEY"] = secrets.token_hex(32)
+{%- if 'auth' in cookiecutter | features %}
+    # The cheapest argon2id costs argon2 accepts: every hash and check is still real argon2id,
+    # in microseconds instead of 0.1 s. Production refuses them (test_auth.py).
+    os.environ["PASSWORD_HASH_TIME_COST"] = "1"
+    os.environ["PASSWORD_HASH_MEMORY_KIB"] = "8"
+    os.environ["PASSWORD_HASH_PARALLELISM"] = "1"
+{%- endif %}
 {%- if 'sentry' in cookiecutter | features %}
     # Tests never report to the Sentry project in .env; test_sentry.py runs its own local sink.
     os.environ["SENTRY_DSN"] = ""
@@ -185,6 +220,15 @@ STOP_LINES: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
+{%- if 'broker_rabbitmq' in cookiecutter | features %}
+    # pytest-xdist workers would share the RabbitMQ queues: one worker's Celery consumer would
+    # take the tasks of another's tests. (On Redis each xdist worker has its own queues.)
+    if len(getattr(config.option, "tx", None) or []) > 1:  # the xdist workers to start
+        STOP_LINES.append(
+            "The tests' Celery queues on RabbitMQ cannot be split between pytest-xdist workers; "
+            "run them in one process (-n 0)."
+        )
+{%- endif %}
     if STOP_LINES:
 {%- if 'email' in cookiecutter | features %}
         SMTP_SINK_SOCKET.close()
@@ -202,12 +246,18 @@ from {{ cookiecutter.package_name }}.core.csrf import CSRF_COOKIE, CSRF_HEADER  
 {% if 'db' in cookiecutter | features -%}
 from {{ cookiecutter.package_name }}.core.db import create_engine, get_session  # noqa: E402
 {% endif -%}
+from {{ cookiecutter.package_name }}.core.logging import configure_logging  # noqa: E402
 {% if 'auth' in cookiecutter | features -%}
 from {{ cookiecutter.package_name }}.core.security import create_token, hash_password  # noqa: E402
 {% endif -%}
 from {{ cookiecutter.package_name }}.main import create_app  # noqa: E402
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.users.models import User  # noqa: E402
+{%- endif %}
+{%- if 'broker_redis' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.worker.app import celery_app  # noqa: E402
+{%- endif %}
+{%- if 'auth' in cookiecutter | features %}
 
 PASSWORD = "correct-horse-battery-staple"
 {%- if 'cookie' in cookiecutter | features %}
@@ -215,6 +265,20 @@ PASSWORD = "correct-horse-battery-staple"
 # sends it with every request. The tests of the CSRF check itself use bare clients.
 CSRF_TOKEN = secrets.token_urlsafe(32)
 {%- endif %}
+{%- endif %}
+{%- if 'broker_redis' in cookiecutter | features %}
+
+# The tests' Celery workers wait at most 0.1 s for a message (kombu's default is 1 s), so
+# stopping one at the end of a module takes no longer than that.
+celery_app.conf.broker_transport_options = {
+    **celery_app.conf.broker_transport_options,
+    "polling_interval": 0.1,
+}
+if XDIST_WORKER:
+    # Celery queues of their own per xdist worker on the shared Redis; otherwise one worker's
+    # consumer would take the tasks another worker's tests publish. kombu puts this prefix on
+    # every key it uses (queues, unacknowledged messages, bindings).
+    celery_app.conf.broker_transport_options["global_keyprefix"] = f"{XDIST_WORKER}:"
 {%- endif %}
 {%- if 'postgresql' in cookiecutter | features %}
 
@@ -287,24 +351,63 @@ def settings() -> Settings:
 {%- endif %}
 
 
+# What may differ between the `settings` of two tests that share the started app: what the app
+# reads from `app.state.settings` per request{% if 'auth' in cookiecutter | features %} (the status cache is made on first use, per test){% endif %}.
+PER_TEST_SETTINGS: set[str] = set()
+{%- if 'redis' in cookiecutter | features %}
+PER_TEST_SETTINGS.add("redis_key_prefix")
+{%- endif %}
+{%- if 'auth' in cookiecutter | features %}
+PER_TEST_SETTINGS.add("auth_status_cache_seconds")
+{%- endif %}
+
+
+@pytest.fixture(scope="session")
+async def started_app() -> AsyncIterator[FastAPI]:
+    """One application per test process, started once, that the `app` fixture lends to each test.
+
+    FastAPI builds an app's routes on its first request, a tenth of a second that a fresh app per
+    test paid again every time.
+    """
+    application = create_app(get_settings().model_copy())
+    async with LifespanManager(application):
+        yield application
+
+
 @pytest.fixture
 {%- if 'db' in cookiecutter | features %}
-async def app(settings: Settings, session: AsyncSession) -> AsyncIterator[FastAPI]:
-    """The application, started (lifespan) and bound to the test session."""
-    application = create_app(settings)
+async def app(
+    started_app: FastAPI, settings: Settings, session: AsyncSession
+) -> AsyncIterator[FastAPI]:
+    """The started application, with this test's settings and bound to the test session."""
+{%- else %}
+async def app(started_app: FastAPI, settings: Settings) -> AsyncIterator[FastAPI]:
+    """The started application, with this test's settings."""
+{%- endif %}
+    built_with = started_app.state.settings.model_dump(exclude=PER_TEST_SETTINGS)
+    wanted = settings.model_dump(exclude=PER_TEST_SETTINGS)
+    differ = sorted(name for name, value in wanted.items() if built_with[name] != value)
+    # The app was built with the process's settings; other ones need an app of their own.
+    assert not differ, f"settings {differ} differ from the started app's: use create_app(settings)"
+    state_before = dict(started_app.state._state)
+    # What create_app(settings) does besides building the app: a production app made by an
+    # earlier test must not leave its log format behind.
+    configure_logging(settings)
+    started_app.state.settings = settings  # what the routes read (`SettingsDep`)
+    started_app.dependency_overrides[get_settings] = lambda: settings
+{%- if 'db' in cookiecutter | features %}
 
     async def test_session() -> AsyncIterator[AsyncSession]:
         yield session
 
-    application.dependency_overrides[get_session] = test_session
-{%- else %}
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    """The application, started (lifespan)."""
-    application = create_app(settings)
+    started_app.dependency_overrides[get_session] = test_session
 {%- endif %}
-    application.dependency_overrides[get_settings] = lambda: settings
-    async with LifespanManager(application):
-        yield application
+    try:
+        yield started_app
+    finally:
+        started_app.dependency_overrides.clear()
+        started_app.state._state.clear()
+        started_app.state._state.update(state_before)
 
 
 def client_for(app: FastAPI, base_url: str = "http://test") -> AsyncClient:
@@ -333,6 +436,11 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink(SMTP_SINK_SOCKET).start()
     yield sink
     sink.stop()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # The xdist controller binds the socket too (this module runs there) but runs no sink.
+    SMTP_SINK_SOCKET.close()
 
 
 @pytest.fixture

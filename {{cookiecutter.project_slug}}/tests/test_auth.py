@@ -10,13 +10,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pytest
 from httpx import AsyncClient
+from pwdlib.hashers.argon2 import Argon2Hasher
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
-from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.security import create_token
+from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
+from {{ cookiecutter.package_name }}.core.security import create_token, hash_password, verify_password
 from {{ cookiecutter.package_name }}.users.models import User
 from tests.conftest import (
     PASSWORD,
@@ -25,6 +28,7 @@ from tests.conftest import (
     post_login,
     post_with_refresh_token,
 )
+from tests.test_config import production
 
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"
@@ -221,3 +225,63 @@ async def test_token_with_non_uuid_subject_is_401(client: AsyncClient, settings:
     )
     response = await client.get("/api/v1/users/me", headers=access_headers(token))
     assert response.status_code == 401
+
+
+# --- Password hashing --------------------------------------------------------------------------
+
+
+def test_new_hashes_record_the_configured_argon2_costs() -> None:
+    settings = get_settings()
+    # The tests run at argon2's cheapest costs (conftest.py), so the suite stays fast.
+    assert settings.password_hash_memory_kib == 8
+    hashed = hash_password(PASSWORD)
+    costs = (
+        f"m={settings.password_hash_memory_kib},t={settings.password_hash_time_cost},"
+        f"p={settings.password_hash_parallelism}"
+    )
+    assert hashed.startswith(f"$argon2id$v=19${costs}$")
+    assert verify_password(PASSWORD, hashed)
+    assert not verify_password(PASSWORD + "x", hashed)
+
+
+def test_hashes_made_at_other_costs_still_verify() -> None:
+    # A hash stored before the costs changed carries its own; argon2 reads them from it.
+    older = Argon2Hasher(time_cost=2, memory_cost=19 * 1024, parallelism=2).hash(PASSWORD)
+    assert "$m=19456,t=2,p=2$" in older
+    assert verify_password(PASSWORD, older)
+    assert not verify_password(PASSWORD + "x", older)
+
+
+@pytest.mark.parametrize(
+    ("costs", "message"),
+    [
+        # The test suite's own costs: the memory is refused first.
+        (
+            {
+                "password_hash_time_cost": 1,
+                "password_hash_memory_kib": 8,
+                "password_hash_parallelism": 1,
+            },
+            "PASSWORD_HASH_MEMORY_KIB=8 is below OWASP's argon2id minimum",
+        ),
+        ({"password_hash_memory_kib": 19455}, "PASSWORD_HASH_MEMORY_KIB=19455 is below"),
+        ({"password_hash_time_cost": 1}, "PASSWORD_HASH_TIME_COST=1 is below"),
+    ],
+)
+def test_production_refuses_argon2_costs_below_the_owasp_minimum(
+    costs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        production(**costs)
+
+
+def test_production_accepts_the_owasp_minimum() -> None:
+    settings = production(
+        password_hash_time_cost=2, password_hash_memory_kib=19456, password_hash_parallelism=1
+    )
+    assert (settings.password_hash_time_cost, settings.password_hash_memory_kib) == (2, 19456)
+
+
+def test_argon2_memory_must_cover_every_lane() -> None:
+    with pytest.raises(ValidationError, match="PASSWORD_HASH_MEMORY_KIB=16 is below the 8 KiB"):
+        Settings(_env_file=None, password_hash_memory_kib=16, password_hash_parallelism=4)

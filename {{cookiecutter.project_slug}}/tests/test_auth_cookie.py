@@ -25,6 +25,7 @@ from {{ cookiecutter.package_name }}.core.security import create_token
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User
 from tests.conftest import PASSWORD, access_headers
+from tests.test_config import PRODUCTION_PASSWORD_HASHING
 {%- if 'jobs' in cookiecutter | features %}
 from tests.test_jobs import make_job
 {%- endif %}
@@ -388,7 +389,7 @@ async def test_one_users_cookies_reach_only_that_users_data(
 
 def test_cookie_security_settings() -> None:
     def settings(**values: object) -> Settings:
-        defaults: dict[str, object] = {"secret_key": "k" * 32}
+        defaults: dict[str, object] = {"secret_key": "k" * 32, **PRODUCTION_PASSWORD_HASHING}
 {%- if 'email' in cookiecutter | features %}
         # Production also needs real mail settings; these are not what this test is about.
         defaults |= {"smtp_host": "smtp.example.net", "frontend_url": "https://app.example.com"}

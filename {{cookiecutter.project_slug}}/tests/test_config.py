@@ -8,10 +8,21 @@ from pydantic import ValidationError
 from {{ cookiecutter.package_name }}.core.config import Settings{% if 'db' in cookiecutter | features %}, normalise_database_url{% endif %}
 
 GOOD_KEY = "k" * 32
+{%- if 'auth' in cookiecutter | features %}
+# The tests hash passwords at the cheapest argon2 costs (conftest.py), which production refuses;
+# production settings in the tests take the defaults back.
+PRODUCTION_PASSWORD_HASHING: dict[str, object] = {
+    name: Settings.model_fields[name].default
+    for name in ("password_hash_time_cost", "password_hash_memory_kib", "password_hash_parallelism")
+}
+{%- endif %}
 
 
 def production(**overrides: object) -> Settings:
     values: dict[str, object] = {"environment": "production", "secret_key": GOOD_KEY}
+{%- if 'auth' in cookiecutter | features %}
+    values |= PRODUCTION_PASSWORD_HASHING
+{%- endif %}
 {%- if 'email' in cookiecutter | features %}
     values |= {"smtp_host": "smtp.example.net", "frontend_url": "https://app.example.com"}
 {%- endif %}

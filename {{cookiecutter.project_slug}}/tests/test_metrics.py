@@ -1,17 +1,13 @@
-"""`/metrics`: Prometheus text, labelled by route template, and bounded against scanners."""
+"""`/metrics`: Prometheus text, labelled by route template, and bounded against scanners.
+
+That several uvicorn workers report one total (PROMETHEUS_MULTIPROC_DIR) is checked by the
+template's runtime tests, which serve this project with `uvicorn --workers 2`.
+"""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
@@ -20,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.metrics import METRICS_PATH, MULTIPROCESS_ENV
+from {{ cookiecutter.package_name }}.core.metrics import METRICS_PATH
 from {{ cookiecutter.package_name }}.main import create_app
 from tests.test_config import production
 
@@ -150,53 +146,3 @@ def test_production_refuses_a_short_metrics_token() -> None:
     with pytest.raises(ValidationError, match="METRICS_TOKEN is 5 characters long"):
         production(metrics_token="short")
     assert production(metrics_token=METRICS_TOKEN).metrics_token == METRICS_TOKEN
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def test_several_uvicorn_workers_report_one_total(tmp_path: Path) -> None:
-    """With PROMETHEUS_MULTIPROC_DIR set, any worker's scrape counts every worker's requests."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    multiprocess_dir = tmp_path / "prometheus"
-    env = {**os.environ, MULTIPROCESS_ENV: str(multiprocess_dir)}
-    command = [sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.main:app"]
-    command += ["--port", str(port), "--workers", "2", "--log-level", "warning"]
-    server = subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and app)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.2)
-
-        sent = 1  # the probe that saw the server up
-
-        def writers() -> set[str]:
-            return {path.stem.rsplit("_", 1)[-1] for path in multiprocess_dir.glob("counter_*.db")}
-
-        # One connection per request, from several threads, until both workers have taken some (the
-        # second may still be starting when the first answers, and a busy machine is slow).
-        def hit(_: int) -> int:
-            return httpx.get(f"{base}/health/live", timeout=5).status_code
-
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            while len(writers()) < 2:
-                assert time.monotonic() < deadline + 30, f"only pids {writers()} served requests"
-                statuses = list(pool.map(hit, range(40)))
-                assert statuses == [200] * 40
-                sent += 40
-        for _ in range(6):
-            scrape = httpx.get(f"{base}{METRICS_PATH}", timeout=5).text
-            assert requests_by_handler(scrape)[("/health/live", "GET", "200")] == sent
-    finally:
-        server.terminate()
-        server.wait(timeout=15)

@@ -15,6 +15,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me"  # noqa: S105 (the placeholder production refuses)
 MIN_SECRET_KEY_LENGTH = 32
+{%- if 'auth' in cookiecutter | features %}
+# OWASP's argon2id floor (19 MiB, 2 passes): production refuses cheaper password hashing.
+MIN_PRODUCTION_HASH_MEMORY_KIB = 19 * 1024
+MIN_PRODUCTION_HASH_TIME_COST = 2
+# argon2 needs at least 8 KiB of memory per lane (PASSWORD_HASH_PARALLELISM).
+ARGON2_MIN_KIB_PER_LANE = 8
+{%- endif %}
 {%- if 'email' in cookiecutter | features %}
 # Mailpit, the development mail catcher: production refuses it.
 DEVELOPMENT_SMTP_HOSTS = frozenset({"localhost", "127.0.0.1", "mailpit"})
@@ -67,6 +74,11 @@ class Settings(BaseSettings):
     # How long a process trusts what it read of a user (active? administrator?) before reading it
     # again: the bound on how late a deactivation reaches the other processes. 0 reads every time.
     auth_status_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    # argon2id costs of new password hashes; stored hashes keep the costs they were made with.
+    # The defaults are argon2-cffi's own (RFC 9106's low-memory profile).
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=ARGON2_MIN_KIB_PER_LANE)
+    password_hash_parallelism: int = Field(default=4, ge=1)
 {%- else %}
     # Signs nothing yet (there is no auth), but it is the key for whatever is signed later
     # (links, webhooks), so production refuses a weak one already.
@@ -218,6 +230,16 @@ class Settings(BaseSettings):
                 "set COOKIE_SECURE=true or COOKIE_SAMESITE=lax"
             )
 {%- endif %}
+{%- if 'auth' in cookiecutter | features %}
+        lanes_need = ARGON2_MIN_KIB_PER_LANE * self.password_hash_parallelism
+        if self.password_hash_memory_kib < lanes_need:
+            raise ValueError(
+                f"PASSWORD_HASH_MEMORY_KIB={self.password_hash_memory_kib} is below the "
+                f"{ARGON2_MIN_KIB_PER_LANE} KiB per lane that argon2 needs for "
+                f"PASSWORD_HASH_PARALLELISM={self.password_hash_parallelism}; set "
+                f"PASSWORD_HASH_MEMORY_KIB to {lanes_need} or more"
+            )
+{%- endif %}
         if self.environment == "production":
             self._refuse_unsafe_production_values()
 {%- if 'email' in cookiecutter | features %}
@@ -259,6 +281,20 @@ class Settings(BaseSettings):
             raise ValueError(
                 "COOKIE_SECURE=false is refused in production: the auth cookies would travel "
                 "over plain HTTP; serve HTTPS and unset COOKIE_SECURE (or set it to true)"
+            )
+{%- endif %}
+{%- if 'auth' in cookiecutter | features %}
+        if self.password_hash_memory_kib < MIN_PRODUCTION_HASH_MEMORY_KIB:
+            raise ValueError(
+                f"PASSWORD_HASH_MEMORY_KIB={self.password_hash_memory_kib} is below OWASP's "
+                f"argon2id minimum of {MIN_PRODUCTION_HASH_MEMORY_KIB} (19 MiB) in production; set "
+                f"PASSWORD_HASH_MEMORY_KIB to {MIN_PRODUCTION_HASH_MEMORY_KIB} or more, or unset it"
+            )
+        if self.password_hash_time_cost < MIN_PRODUCTION_HASH_TIME_COST:
+            raise ValueError(
+                f"PASSWORD_HASH_TIME_COST={self.password_hash_time_cost} is below OWASP's "
+                f"argon2id minimum of {MIN_PRODUCTION_HASH_TIME_COST} in production; set "
+                f"PASSWORD_HASH_TIME_COST to {MIN_PRODUCTION_HASH_TIME_COST} or more, or unset it"
             )
 {%- endif %}
 

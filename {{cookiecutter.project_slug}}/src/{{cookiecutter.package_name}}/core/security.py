@@ -1,4 +1,4 @@
-"""JSON Web Tokens (PyJWT, HS256) and password hashing (pwdlib, argon2)."""
+"""JSON Web Tokens (PyJWT, HS256) and password hashing (pwdlib, argon2id)."""
 
 from __future__ import annotations
 
@@ -13,36 +13,54 @@ from typing import Literal, TypeVar
 
 import jwt
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from {{ cookiecutter.package_name }}.core.config import get_settings
 
 JWT_ALGORITHM = "HS256"
 TokenType = Literal["access", "refresh"]
 
-password_hash = PasswordHash.recommended()
+
+@lru_cache(maxsize=1)
+def password_hasher() -> PasswordHash:
+    """argon2id at the PASSWORD_HASH_* costs, read once per process.
+
+    The costs apply to new hashes only: argon2 reads them back from each stored hash, so hashes
+    made before a change still verify.
+    """
+    settings = get_settings()
+    argon2 = Argon2Hasher(
+        time_cost=settings.password_hash_time_cost,
+        memory_cost=settings.password_hash_memory_kib,
+        parallelism=settings.password_hash_parallelism,
+    )
+    return PasswordHash((argon2,))
 
 
 def hash_password(password: str) -> str:
-    """An argon2 hash of `password`."""
-    return password_hash.hash(password)
+    """An argon2id hash of `password`, at the configured costs."""
+    return password_hasher().hash(password)
 
 
 def verify_password(password: str, hashed: str) -> bool:
     """True when `password` matches `hashed`."""
-    return password_hash.verify(password, hashed)
+    return password_hasher().verify(password, hashed)
 
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return password_hash.hash("not-a-real-password")
+    return password_hasher().hash("not-a-real-password")
 
 
 def burn_password_check(password: str) -> None:
     """Spend the time of one verification, so unknown emails answer as slowly as wrong passwords."""
-    password_hash.verify(password, _dummy_hash())
+    password_hasher().verify(password, _dummy_hash())
 
 
-# argon2 costs about 0.1 s of CPU and 64 MiB per call. Requests run it in a thread, so the event
-# loop keeps serving everyone else meanwhile, and at most this many at once, so a burst of logins
-# cannot exhaust the memory. (A thread semaphore, not an asyncio one: it works on any event loop.)
+# At the default costs argon2 takes about 0.1 s of CPU and 64 MiB per call. Requests run it in a
+# thread, so the event loop keeps serving everyone else meanwhile, and at most this many at once,
+# so a burst of logins cannot exhaust the memory. (A thread semaphore, not an asyncio one: it
+# works on any event loop.)
 HASHING_CONCURRENCY = 2
 _hashing_slots = threading.BoundedSemaphore(HASHING_CONCURRENCY)
 

@@ -12,7 +12,9 @@ from {{ cookiecutter.package_name }}.worker.app import celery_app
 def ping_broker(url: str) -> None:
     """Open a connection and a channel (a Redis PING, or an AMQP handshake); raise on failure."""
     with celery_app.connection_for_write(url=url) as connection:
-        connection.connect()
+        # One attempt: kombu's connect() retries once after a 2 s pause, which outlasts the
+        # readiness timeout and leaves the thread running after the answer.
+        connection.ensure_connection(max_retries=0)
         connection.default_channel  # noqa: B018 (opening the channel is the check)
 
 
