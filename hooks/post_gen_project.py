@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 PLAN = json.loads(r"""{{ cookiecutter | prune_plan | tojson }}""")
-SECRET_PLACEHOLDER = "change-me"
+SECRET_PLACEHOLDER = "change-me"  # noqa: S105 (the placeholder this hook replaces)
 # The copyright line a license text leaves to the licensor ("<year> <copyright holders>" in MIT,
 # "<year> <owner>" in BSD-3-Clause). The GPL's and Apache's how-to-apply appendices are indented
 # or bracketed, so they stay as the licenses print them.

@@ -49,7 +49,8 @@ def variants() -> list[dict[str, Any]]:
 
 
 def render_pyproject(answers: dict[str, Any]) -> dict[str, Any]:
-    env = jinja2.Environment(extensions=[FeaturesExtension], keep_trailing_newline=True)
+    # TOML, not HTML: escaping would corrupt it.
+    env = jinja2.Environment(extensions=[FeaturesExtension], keep_trailing_newline=True, autoescape=False)  # noqa: S701
     text = env.from_string((BAKED / "pyproject.toml").read_text()).render(cookiecutter=answers)
     return tomllib.loads(text)
 

@@ -100,7 +100,7 @@ class Services:
         """A database name per variant and xdist worker: readable prefix, hash against clashes."""
         worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
         safe = "".join(ch if ch.isalnum() else "_" for ch in name)[:24].lower()
-        digest = hashlib.sha1(f"{name}/{worker}".encode()).hexdigest()[:8]
+        digest = hashlib.sha1(f"{name}/{worker}".encode(), usedforsecurity=False).hexdigest()[:8]
         return f"v_{safe}_{digest}"
 
     def env_for(self, name: str) -> dict[str, str]:

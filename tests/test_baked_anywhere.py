@@ -97,7 +97,8 @@ def test_make_test_starts_throwaway_servers_and_removes_them(
     result = "passed" if returncode == 0 else "failed"
     summary.record("default", "make-test", time.monotonic() - started, result)
     assert returncode == 0, output[-4000:]
-    assert " passed" in output and " failed" not in output.splitlines()[-1]
+    assert " passed" in output
+    assert " failed" not in output.splitlines()[-1]
     leftovers = [
         p.name for p in servers_tmp.iterdir() if p.name.startswith(("test-postgres-", "test-redis-"))
     ]
@@ -125,7 +126,9 @@ def test_make_test_stops_in_one_line_when_it_cannot_start_servers(
     line = said[0]
     for needed in ("PostgreSQL", "Redis", "TEST_DATABASE_URL", "TEST_REDIS_URL", "make services"):
         assert needed in line, line
-    assert "Traceback" not in output and "ConnectionRefused" not in output and " passed" not in output
+    assert "Traceback" not in output
+    assert "ConnectionRefused" not in output
+    assert " passed" not in output
 
 
 def test_makefile_installs_uv_when_it_is_missing(bake: BakeFn, tmp_path: Path) -> None:
@@ -140,7 +143,8 @@ def test_makefile_installs_uv_when_it_is_missing(bake: BakeFn, tmp_path: Path) -
     assert first.returncode == 0, first.stdout + first.stderr
     assert "pip install --quiet uv" in first.stdout
     uv = project / ".tools/bin/uv"
-    assert uv.is_file() and (project / ".venv").is_dir()
+    assert uv.is_file()
+    assert (project / ".venv").is_dir()
     installed_at = uv.stat().st_mtime
     second = subprocess.run(["make", "lint"], cwd=project, env=env, capture_output=True, text=True,
                             timeout=300, check=False)  # fmt: skip

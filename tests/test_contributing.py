@@ -93,7 +93,8 @@ def test_adding_an_option_as_the_walkthrough_says(tmp_path: Path) -> None:
 
     # 5. Tests: before the rule test learns the option, the suite refuses it.
     before = _pytest(copy, "tests/test_rules.py", "-k", "yes_no_options")
-    assert before.returncode == 1 and "use_scratch" in before.stdout, before.stdout[-2000:]
+    assert before.returncode == 1, before.stdout[-2000:]
+    assert "use_scratch" in before.stdout, before.stdout[-2000:]
     _replace_once(
         copy / "tests/test_rules.py",
         '"use_watchtower", "include_examples",',
@@ -118,7 +119,8 @@ def test_adding_an_option_as_the_walkthrough_says(tmp_path: Path) -> None:
         "-k", "not mkdocs and not production_refusals",
     )  # fmt: skip
     assert after.returncode == 0, after.stdout[-4000:]
-    assert " passed" in after.stdout and "failed" not in after.stdout
+    assert " passed" in after.stdout
+    assert "failed" not in after.stdout
 
     # And the bake: the module with the option on, pruned with it off.
     on = _bake(copy, tmp_path / "on", use_scratch=True)

@@ -109,6 +109,7 @@ def test_troubleshooting_quotes_the_production_refusals(bake: BakeFn) -> None:
 
 def test_readme_links_the_docs_and_keeps_its_two_commands() -> None:
     readme = (TEMPLATE_ROOT / "README.md").read_text()
-    assert "(docs/index.md)" in readme and "(docs/updating.md)" in readme
+    assert "(docs/index.md)" in readme
+    assert "(docs/updating.md)" in readme
     assert "make bake     # bakes the default project" in readme
     assert "make test     # runs the whole test suite" in readme

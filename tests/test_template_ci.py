@@ -69,18 +69,22 @@ def test_workflow_runs_every_layer() -> None:
     assert triggers["schedule"][0]["cron"].split()[2:] == ["*", "*", "1"], "weekly"
     jobs = workflow["jobs"]
     steps = {name: " ".join(str(s.get("run", "")) for s in job["steps"]) for name, job in jobs.items()}
-    assert "make lint" in steps["lint"] and "pre-commit run --all-files" in steps["lint"]
+    assert "make lint" in steps["lint"]
+    assert "pre-commit run --all-files" in steps["lint"]
     assert "zizmor --offline .github/workflows" in steps["lint"]
-    assert "mkdocs build --strict" in steps["docs"] and "docs_tables.py --check" in steps["docs"]
+    assert "mkdocs build --strict" in steps["docs"]
+    assert "docs_tables.py --check" in steps["docs"]
     assert "universe_lock.py --check" in steps["docs"]
     # The shard list and the divisor agree, so every static test runs on exactly one runner.
     shards = jobs["static"]["strategy"]["matrix"]["shard"]
     match = re.search(
         r'-m "not runtime and not images" --shard "\$\{\{ matrix.shard \}\}/(\d+)"', steps["static"]
     )
-    assert match and shards == list(range(1, int(match.group(1)) + 1))
+    assert match
+    assert shards == list(range(1, int(match.group(1)) + 1))
     assert "pytest -m runtime" in steps["runtime"]
-    assert "pytest -m images" in steps["images"] and "podman" in steps["images"]
+    assert "pytest -m images" in steps["images"]
+    assert "podman" in steps["images"]
     for name in ("static", "runtime"):
         job = jobs[name]
         assert {"postgres", "redis"} <= set(job["services"]), f"{name}: real services"
@@ -195,9 +199,8 @@ def test_bump_write_moves_only_the_versions(tmp_path: Path) -> None:
     after = {p.name: p.read_text() for p in baked.iterdir()}
     assert "ghcr.io/astral-sh/uv:99.1.0 " in after["Dockerfile"]
     assert "rev: v99.1.0" in after[".pre-commit-config.yaml"]
-    assert (
-        '"fastapi>=99.1.0"' in after["pyproject.toml"] and '"celery[redis]>=99.1"' in after["pyproject.toml"]
-    )
+    assert '"fastapi>=99.1.0"' in after["pyproject.toml"]
+    assert '"celery[redis]>=99.1"' in after["pyproject.toml"]
     for name, text in before.items():  # the same lines, only version numbers changed
         strip = re.compile(r"\d+(\.\d+)+")
         assert strip.sub("N", text) == strip.sub("N", after[name]), name
@@ -232,6 +235,7 @@ def test_issue_forms_and_pull_request_template() -> None:
         cwd=TEMPLATE_ROOT)  # fmt: skip
     assert load(forms / "config.yml")["blank_issues_enabled"] is False
     pull_request = (TEMPLATE_ROOT / ".github/pull_request_template.md").read_text()
-    assert "CONTRIBUTING.md" in pull_request and "CHANGELOG.md" in pull_request
+    assert "CONTRIBUTING.md" in pull_request
+    assert "CHANGELOG.md" in pull_request
     security = (TEMPLATE_ROOT / "SECURITY.md").read_text()
     assert "Reporting a vulnerability" in security

@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,7 +176,7 @@ class Update:
 
 
 @pytest.fixture(scope="module")
-def updated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Update]:
+def updated(tmp_path_factory: pytest.TempPathFactory) -> Update:
     root = tmp_path_factory.mktemp("cruft-update")
     home = root / "home"
     home.mkdir()
@@ -222,7 +221,7 @@ def updated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Update]:
         check_after = cruft("check", cwd=project, home=home, check=False)
     context_after = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     answers = {k: v for k, v in context_before.items() if not k.startswith("_")}
-    yield Update(
+    return Update(
         project,
         answers,
         dotenv_before,
@@ -239,7 +238,8 @@ def updated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Update]:
 def test_house_standard_defaults_reach_the_bake(updated: Update) -> None:
     assert updated.answers["author_name"] == HOUSE_AUTHOR  # from ~/.cookiecutterrc default_context
     assert HOUSE_AUTHOR in (updated.project / "pyproject.toml").read_text()
-    assert updated.answers["cache"] == "none" and updated.answers["use_kubernetes"] is False
+    assert updated.answers["cache"] == "none"
+    assert updated.answers["use_kubernetes"] is False
 
 
 @pytest.mark.xdist_group("cruft-update")

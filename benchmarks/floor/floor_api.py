@@ -37,13 +37,13 @@ LIST_SQL = f"""
 SELECT {ITEM_COLUMNS}, count(*) OVER () AS total
 FROM items WHERE owner_id = $1
 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3
-"""
+"""  # noqa: S608 (constant column names, no input)
 COUNT_SQL = "SELECT count(*) FROM items WHERE owner_id = $1"
-ITEM_SQL = f"SELECT {ITEM_COLUMNS} FROM items WHERE id = $1 AND owner_id = $2"
+ITEM_SQL = f"SELECT {ITEM_COLUMNS} FROM items WHERE id = $1 AND owner_id = $2"  # noqa: S608 (constants)
 INSERT_SQL = f"""
 INSERT INTO items (id, owner_id, title, description, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $5) RETURNING {ITEM_COLUMNS}
-"""
+"""  # noqa: S608 (constants)
 password_hasher = PasswordHasher()
 
 

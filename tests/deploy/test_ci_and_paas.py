@@ -73,9 +73,11 @@ def test_github_ci(baked: Baked) -> None:
     image = jobs["image"]
     assert "refs/heads/main" in image["if"]
     push = next(s for s in image["steps"] if s.get("uses", "").startswith("docker/build-push"))
-    assert push["with"]["cache-from"] and push["with"]["cache-to"]
+    assert push["with"]["cache-from"]
+    assert push["with"]["cache-to"]
     meta = next(s for s in image["steps"] if s.get("id") == "meta")
-    assert "type=sha" in meta["with"]["tags"] and "value=latest" in meta["with"]["tags"]
+    assert "type=sha" in meta["with"]["tags"]
+    assert "value=latest" in meta["with"]["tags"]
     assert ("packages" in image["permissions"]) is ("ghcr" in on)
     ecosystems = {u["package-ecosystem"] for u in load_yaml(baked.path / ".github/dependabot.yml")["updates"]}
     assert ecosystems == {"uv", "docker", "github-actions"}
@@ -99,7 +101,9 @@ def test_gitlab_ci(baked: Baked) -> None:
     assert aliases == expected
     assert ("uv run alembic check" in data["test"]["script"]) is ("db" in on)
     build = " ".join(data["build-image"]["script"])
-    assert "$CI_COMMIT_SHA" in build and ":latest" in build and "--cache-to" in build
+    assert "$CI_COMMIT_SHA" in build
+    assert ":latest" in build
+    assert "--cache-to" in build
     assert data["build-image"]["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
 
 
@@ -127,7 +131,8 @@ def test_heroku_and_render(baked: Baked) -> None:
         assert ("keyvalue" in kinds) is ("redis" in on)
         assert ("databases" in blueprint) is ("postgresql" in on)
         web = blueprint["services"][0]
-        assert web["runtime"] == "docker" and web["healthCheckPath"] == "/health/ready"
+        assert web["runtime"] == "docker"
+        assert web["healthCheckPath"] == "/health/ready"
         assert ("preDeployCommand" in web) is ("postgresql" in on)
         if "sqlite" in on:
             # The pre-deploy step cannot see the disk: the api migrates its file as it starts.

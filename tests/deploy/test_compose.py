@@ -74,7 +74,8 @@ def test_prod_compose_contract(baked: Baked) -> None:
             assert services[role]["environment"]["ENVIRONMENT"] == "production"
     api = services["api"]
     if proxy == "traefik":
-        assert "traefik" in services and "nginx" not in services
+        assert "traefik" in services
+        assert "nginx" not in services
         command = " ".join(services["traefik"]["command"])
         assert "redirections.entrypoint.scheme=https" in command
         assert "acme.tlschallenge=true" in command
@@ -83,10 +84,13 @@ def test_prod_compose_contract(baked: Baked) -> None:
         assert api["environment"]["ROOT_PATH"] == "/api"
         assert not api.get("ports")
     elif proxy == "nginx":
-        assert "nginx" in services and "traefik" not in services
+        assert "nginx" in services
+        assert "traefik" not in services
         conf = (baked.path / "deploy/nginx/templates/default.conf.template").read_text()
-        assert "return 301 https://" in conf and "Strict-Transport-Security" in conf
-        assert "listen 8443 ssl" in conf and "${ROOT_PATH}" in conf
+        assert "return 301 https://" in conf
+        assert "Strict-Transport-Security" in conf
+        assert "listen 8443 ssl" in conf
+        assert "${ROOT_PATH}" in conf
         assert api["environment"]["ROOT_PATH"] == "/api"
         assert not api.get("ports")
     else:

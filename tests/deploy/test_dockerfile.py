@@ -32,8 +32,10 @@ def test_dockerfile_shape(baked: Baked) -> None:
     assert "python:${PYTHON_VERSION}-slim" in text
     assert f"ARG PYTHON_VERSION={baked.answers['python_version']}" in text
     uv_image = re.search(r"COPY --from=ghcr\.io/astral-sh/uv:(\S+) ", text)
-    assert uv_image and re.fullmatch(r"\d+\.\d+\.\d+", uv_image.group(1)), "uv image is pinned"
-    assert "PYTHONDONTWRITEBYTECODE=1" in text and "PYTHONUNBUFFERED=1" in text
+    assert uv_image, "uv image is pinned"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", uv_image.group(1)), "uv image is pinned"
+    assert "PYTHONDONTWRITEBYTECODE=1" in text
+    assert "PYTHONUNBUFFERED=1" in text
     # The dependency layer comes before the source, so a code change keeps it cached.
     builder = chain(all_stages, final.name)
     runs = [(s.name, i) for s in builder for i in s.instructions]
@@ -45,7 +47,9 @@ def test_dockerfile_shape(baked: Baked) -> None:
     assert "--no-install-project" in runs[first_sync][1]["value"]
     assert any("uv sync --locked --no-dev" in i["value"] for _, i in runs)
     healthcheck = final.values("HEALTHCHECK")
-    assert healthcheck and "/health/live" in healthcheck[0] and "curl" not in healthcheck[0]
+    assert healthcheck
+    assert "/health/live" in healthcheck[0]
+    assert "curl" not in healthcheck[0]
     cmd = json.loads(final.values("CMD")[-1])
     assert cmd[:2] == ["uvicorn", f"{baked.package}.main:app"]
     # One image for every role: the worker and beat are the same image with another command.

@@ -34,7 +34,8 @@ def test_kustomize_overlay_renders_and_validates(baked: Baked, overlay: str) -> 
             assert context["readOnlyRootFilesystem"] is True
             assert context["allowPrivilegeEscalation"] is False
             assert context["capabilities"]["drop"] == ["ALL"]
-            assert container["resources"]["limits"] and container["resources"]["requests"]
+            assert container["resources"]["limits"]
+            assert container["resources"]["requests"]
             assert container["image"].endswith(":main" if overlay == "staging" else ":latest")
             secret_refs = [e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e]
             assert secret_refs == [f"{baked.answers['project_slug']}-env"]
@@ -43,7 +44,8 @@ def test_kustomize_overlay_renders_and_validates(baked: Baked, overlay: str) -> 
     assert api["readinessProbe"]["httpGet"]["path"] == "/health/ready"
     if "beat" in on and scale_out:
         beat = deployments["beat"]["spec"]
-        assert beat["replicas"] == 1 and beat["strategy"]["type"] == "Recreate"
+        assert beat["replicas"] == 1
+        assert beat["strategy"]["type"] == "Recreate"
     scaled = {
         h["spec"]["scaleTargetRef"]["name"].rsplit("-", 1)[-1]
         for h in kinds.get("HorizontalPodAutoscaler", [])
@@ -56,7 +58,8 @@ def test_kustomize_overlay_renders_and_validates(baked: Baked, overlay: str) -> 
         # SQLite: one pod owns the file, migrates it first and runs every role beside the api.
         assert "PodDisruptionBudget" not in kinds
         spec = deployments["api"]["spec"]
-        assert spec["replicas"] == 1 and spec["strategy"] == {"type": "Recreate"}
+        assert spec["replicas"] == 1
+        assert spec["strategy"] == {"type": "Recreate"}
         pod = spec["template"]["spec"]
         assert [c["name"] for c in pod["initContainers"]] == ["migrate"]
         assert pod["initContainers"][0]["command"] == ["alembic", "upgrade", "head"]

@@ -439,3 +439,33 @@ def secret_scan(root: Path, dotenv: Mapping[str, str]) -> tuple[int, list[Secret
                 line = text[: text.index(value)].count("\n") + 1
                 problems.append(SecretFinding(str(path.relative_to(root)), line, name, "the .env value"))
     return hits, problems
+
+
+FUZZ_EXAMPLES = 50  # per operation and phase; the issue's floor
+
+
+def fuzz_every_operation(
+    figure: DrillFigure,
+    base: str,
+    report: Path,
+    headers: Mapping[str, str],
+    security: Mapping[str, str] | None = None,
+) -> None:
+    """Fuzz every operation of the served bake; no failure and no error, at the example floor."""
+    started = time.monotonic()
+    result = schemathesis(base, headers, report, FUZZ_EXAMPLES, security)
+    cases = result["test_cases"]
+    operations = result["operations"]
+    figure.detail = (
+        f"{cases['generated']:,} cases over {operations['tested']} operations "
+        f"(max {FUZZ_EXAMPLES} examples each per phase), {cases['unique_failures']} failures, "
+        f"{cases['errored']} errors, {time.monotonic() - started:.0f} s"
+    )
+    print(result["output"][-3000:])
+    assert operations["tested"] == operations["total"] == len(served_operations(base)), operations
+    assert cases["generated"] >= FUZZ_EXAMPLES * operations["tested"], cases
+    assert result["failures"] == [], result["output"]
+    assert cases["unique_failures"] == 0, result["output"]
+    assert result["errors"] == [], result["output"]
+    assert cases["errored"] == 0, result["output"]
+    assert result["exit_code"] == 0, result["output"]

@@ -30,7 +30,8 @@ from harness.baking import CommandFailed
 
 # Where podman keeps its images for the suite, and where the base root filesystems are cached
 # between runs on one machine (a fresh machine builds them once: about a minute each).
-PODMAN_ROOT = Path(os.environ.get("TEMPLATE_PODMAN_ROOT", "/var/tmp/template-podman"))
+# A fixed path on purpose: the image store is kept across runs.
+PODMAN_ROOT = Path(os.environ.get("TEMPLATE_PODMAN_ROOT", "/var/tmp/template-podman"))  # noqa: S108
 ROOTFS_CACHE = Path(os.environ.get("TEMPLATE_ROOTFS_CACHE", "/var/cache/template-images"))
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # python_version -> the Debian suite whose python3 is that version.

@@ -37,7 +37,7 @@ def rabbitmq() -> Iterator[str]:
     port, dist_port = free_port(), free_port()
     # Not under the session's private temp dir: that one is mode 700, closed to the rabbitmq user.
     root = Path(
-        tempfile.mkdtemp(prefix="template-rabbitmq-", dir=os.environ.get("TEMPLATE_SERVER_ROOT", "/tmp"))
+        tempfile.mkdtemp(prefix="template-rabbitmq-", dir=os.environ.get("TEMPLATE_SERVER_ROOT", "/tmp"))  # noqa: S108 (mkdtemp)
     )
     (root / "enabled_plugins").write_text("[].\n")
     (root / "rabbitmq.conf").write_text("loopback_users = none\n")

@@ -25,7 +25,8 @@ import psycopg
 import redis
 
 START_TIMEOUT_S = 30.0
-SERVER_ROOT = os.environ.get("TEMPLATE_SERVER_ROOT", "/tmp")
+# Not the user's private tmp: PostgreSQL runs as `postgres` and must reach its folder (mkdtemp).
+SERVER_ROOT = os.environ.get("TEMPLATE_SERVER_ROOT", "/tmp")  # noqa: S108
 SYSTEM_POSTGRES_ROOT = Path("/usr/lib/postgresql")  # Debian's versioned server folders
 
 
