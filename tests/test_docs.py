@@ -28,7 +28,7 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
     architecture = (site / "architecture/index.html").read_text()
-    assert architecture.count('class="mermaid"') == 3, "request, task and deploy flow diagrams"
+    assert architecture.count('class="mermaid"') == 4, "dependency, request, task and deploy diagrams"
     reliability = (site / "reliability/index.html").read_text()
     # The figures are included from the files the drills and the benchmark write.
     assert "<td>pg outage</td>" in reliability

@@ -1,7 +1,8 @@
 """Static layer: every variant of the strength-3 covering set and the core product bakes clean.
 
-Each variant: the bake, no leftover Jinja, ruff check + format, YAML/TOML/JSON parse, the paths of
-unchosen options absent, and no import or dependency of an unchosen option.
+Each variant: the bake, no leftover Jinja, ruff check + format, the import-linter contracts,
+YAML/TOML/JSON parse, the paths of unchosen options absent, and no import or dependency of an
+unchosen option.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def test_variant_bakes_clean(bake: BakeFn, overrides: dict[str, Any]) -> None:
         assert ruff
         run([ruff, "check", "--no-cache", "--quiet", "."], cwd=baked.path)
         run([ruff, "format", "--check", "--no-cache", "--quiet", "."], cwd=baked.path)
+        # The import layers of the bake's pyproject.toml; grimp reads the sources, no install needed.
+        lint_imports = shutil.which("lint-imports")
+        assert lint_imports
+        source = {"PYTHONPATH": str(baked.path / "src")}
+        run([lint_imports, "--no-cache"], cwd=baked.path, env=source)
 
         pruned = rules.paths_to_prune(baked.answers)
         assert [p for p in pruned if (baked.path / p).exists()] == [], "pruned paths remain"
