@@ -23,7 +23,7 @@ from harness.baking import Baked, clean_env
 
 BakeFn = Callable[..., Baked]
 pytestmark = pytest.mark.runtime
-MAKE_TEST_TIMEOUT_S = 600
+MAKE_TEST_TIMEOUT_S = 420
 
 
 def _fresh_copy(baked: Baked, into: Path) -> Path:
