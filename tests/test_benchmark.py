@@ -69,6 +69,12 @@ def test_the_benchmark_runs_and_reports_every_ratio(tmp_path: Path) -> None:
     assert [row["scenario"] for row in quiet] == ["health", "list"]
     assert all(row["service"]["requests"] > 0 and row["service"]["errors"] == 0 for row in quiet)
     assert "LOG_LEVEL=WARNING" in table
+    ab = results["middleware_ab"]
+    assert [row["removed"].split(" ")[0] for row in ab] == [
+        "nothing", "CORSMiddleware", "RequestContextMiddleware", "uvicorn"
+    ]  # fmt: skip
+    assert all(row["rps"] > 0 for row in ab)
+    assert "Middleware A/B" in table
     assert "ratio service/floor" in table
     # A run elsewhere never overwrites the results the README quotes.
     assert (latest.read_bytes() if latest.exists() else None) == latest_before

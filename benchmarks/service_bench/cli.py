@@ -36,6 +36,7 @@ from .constants import (
 )
 from .data import login_tokens, password_cost, plain_url, seed, write_load_data
 from .load import Load, Profiling, drive
+from .middleware_ab import middleware_ab
 from .provision import bake, install, machine, template_layers, versions
 from .report import chart, pair_rows, ratio, table, targets
 from .results import Results
@@ -52,6 +53,9 @@ def parse_args(argv: Sequence[str] | None, description: str | None = None) -> ar
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64], help="wrk connection counts")
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     parser.add_argument("--skip-celery", action="store_true", help="skip the Celery round trip")
+    parser.add_argument(
+        "--skip-middleware-ab", action="store_true", help="skip the A/B of the middleware layers"
+    )
     parser.add_argument(
         "--skip-quiet-logs",
         action="store_true",
@@ -254,6 +258,13 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
                 scenarios = [s for s in args.scenarios if s in QUIET_LOG_SCENARIOS]
                 measured = drive(loads, scenarios, args.connections[:1], dsn)
             results["quiet_logs"] = pair_rows(measured["service"], measured["floor"], 1)
+
+        if not args.skip_middleware_ab:
+            print("middleware A/B: /health/live, 1 worker, one layer removed at a time", flush=True)
+            ab_load = Load(free_port(), data, password, args.duration, args.warmup)
+            results["middleware_ab"] = middleware_ab(
+                venv, project, env, package, ab_load, args.connections[0], logs
+            )
 
         if args.skip_celery:
             results["celery"] = {"skipped": "--skip-celery"}

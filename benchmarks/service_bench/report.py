@@ -150,6 +150,20 @@ def table(results: Results) -> str:
                 f"| {label} | {row['connections']} | {s['rps']:.0f} | {s['p99_ms']:.1f} "
                 f"| {f['rps']:.0f} | {fmt_ratio(row['rps_ratio'])} | {was} |"
             )
+    ab = results.get("middleware_ab")
+    if ab:
+        full = ab[0]["rps"]
+        lines += [
+            "",
+            "Middleware A/B: `/health/live`, 1 worker, one layer removed (cost = 1/req/s difference)",
+            "",
+        ]
+        lines += ["| removed | req/s | p99 ms | cost per request |", "|---|---:|---:|---:|"]
+        for variant in ab:
+            cost = (1 / full - 1 / variant["rps"]) * 1e6 if variant["rps"] and full else 0.0
+            lines.append(
+                f"| {variant['removed']} | {variant['rps']:.0f} | {variant['p99_ms']:.1f} | {cost:.0f} us |"
+            )
     lines += celery_lines(results)
     cold, install_info, argon = results["cold_start"], results["install"], results["argon2"]
     rss = "; ".join(

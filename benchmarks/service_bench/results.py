@@ -126,6 +126,14 @@ class Target(TypedDict):
     met: bool
 
 
+class MiddlewareRow(TypedDict):
+    """`/health/live` on 1 worker with one layer removed."""
+
+    removed: str
+    rps: float
+    p99_ms: float
+
+
 class Results(TypedDict):
     """The whole document; the keys after `settings` are filled in as the run goes."""
 
@@ -142,6 +150,7 @@ class Results(TypedDict):
     http: NotRequired[list[PairRow]]
     # The same scenarios on 1 worker with LOG_LEVEL=WARNING: what the access line costs.
     quiet_logs: NotRequired[list[PairRow]]
+    middleware_ab: NotRequired[list[MiddlewareRow]]
     rss_mib: NotRequired[dict[str, list[float]]]
     celery: NotRequired[Celery]
     template_layers: NotRequired[dict[str, LayerTime]]
