@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -133,6 +133,24 @@ def main(argv: Sequence[str] | None = None, description: str | None = None) -> i
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+# One side of a comparison: its name, its command for (workers, port), its environment, its folder.
+Side = tuple[str, Callable[[int, int], list[str]], dict[str, str], Path]
+
+
+def start_sides(
+    servers: contextlib.ExitStack, sides: Sequence[Side], workers: int, logs: Path, label: str
+) -> dict[str, tuple[subprocess.Popen[bytes], int]]:
+    """Start each side's server (stopped when `servers` closes), wait until it answers; each one's
+    process and port."""
+    running = {}
+    for name, command, app_env, cwd in sides:
+        port, log = free_port(), logs / f"{name}-{label}.log"
+        proc = servers.enter_context(started(command(workers, port), cwd=cwd, env=app_env, log=log))
+        wait_ready(port, proc, log)
+        running[name] = (proc, port)
+    return running
+
+
 def service_env(secret: str, database_url: str, redis_url: str) -> dict[str, str]:
     return clean_env(
         {
@@ -219,15 +237,12 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
         for workers in args.workers:
             print(f"service and floor: uvicorn with {workers} worker(s)", flush=True)
             with contextlib.ExitStack() as servers:
-                loads: dict[str, Load] = {}
-                procs: dict[str, subprocess.Popen[bytes]] = {}
-                for name, command, app_env, cwd in sides:
-                    port, log = free_port(), logs / f"{name}-{workers}w.log"
-                    procs[name] = servers.enter_context(
-                        started(command(workers, port), cwd=cwd, env=app_env, log=log)
-                    )
-                    wait_ready(port, procs[name], log)
-                    loads[name] = Load(port, data, password, args.duration, args.warmup)
+                running = start_sides(servers, sides, workers, logs, f"{workers}w")
+                procs = {name: proc for name, (proc, _) in running.items()}
+                loads = {
+                    name: Load(port, data, password, args.duration, args.warmup)
+                    for name, (_, port) in running.items()
+                }
                 time.sleep(1.0 if workers > 1 else 0)  # let every worker finish starting
                 if not data.exists():
                     tokens = login_tokens(loads["service"].port, password, TOKEN_USERS)
@@ -249,12 +264,10 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
             quiet_env = {**env, "LOG_LEVEL": "WARNING"}
             quiet_sides = (("service", service_cmd, quiet_env, project), sides[1])
             with contextlib.ExitStack() as servers:
-                loads = {}
-                for name, command, app_env, cwd in quiet_sides:
-                    port, log = free_port(), logs / f"{name}-quiet.log"
-                    proc = servers.enter_context(started(command(1, port), cwd=cwd, env=app_env, log=log))
-                    wait_ready(port, proc, log)
-                    loads[name] = Load(port, data, password, args.duration, args.warmup)
+                loads = {
+                    name: Load(port, data, password, args.duration, args.warmup)
+                    for name, (_, port) in start_sides(servers, quiet_sides, 1, logs, "quiet").items()
+                }
                 scenarios = [s for s in args.scenarios if s in QUIET_LOG_SCENARIOS]
                 measured = drive(loads, scenarios, args.connections[:1], dsn)
             results["quiet_logs"] = pair_rows(measured["service"], measured["floor"], 1)
