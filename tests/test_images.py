@@ -52,6 +52,18 @@ def podman_ready() -> None:
         pytest.skip(message)
 
 
+def exec_in(container: str, *command: str) -> str:
+    """`podman exec` output; if the container is gone, fail with its state and its last logs."""
+    proc = images.podman("exec", container, *command, check=False)
+    if proc.returncode != 0:
+        state = images.podman("inspect", "--format", "{{json .State}}", container, check=False)
+        pytest.fail(
+            f"`podman exec {container} {' '.join(command)}` exited {proc.returncode}: {proc.stderr.strip()}\n"
+            f"state: {state.stdout.strip()}\nlogs:\n{images.logs(container)}"
+        )
+    return proc.stdout.strip()
+
+
 def assert_healthy(container: str, retries: int = 3) -> None:
     """The image's HEALTHCHECK passes as Docker judges it: unhealthy only after `--retries=3`
     failures in a row (one slow probe on a loaded machine is not a verdict)."""
@@ -141,7 +153,7 @@ def test_image_builds_migrates_and_serves(
                 ready = wait_http(f"http://127.0.0.1:{API_PORT}/health/ready", api)
                 checks = ready.json()["checks"]
                 assert all(check["status"] == "ok" for check in checks.values()), checks
-                assert images.podman("exec", api, "id", "-u").stdout.strip() == "10001"
+                assert exec_in(api, "id", "-u") == "10001"
                 assert_healthy(api)
                 if "jobs" in baked.features:
                     run_a_job_on_a_worker_container(baked, tag, env, volumes, tmp_path)
