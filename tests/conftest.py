@@ -21,7 +21,10 @@ from harness.rabbitmq import rabbitmq
 from harness.services import Postgres, Redis
 
 BakeFn = Callable[..., Baked]
-pytest_plugins = ["harness.sharding"]  # --shard i/n for CI runners
+pytest_plugins = [
+    "harness.sharding",  # --shard i/n for CI runners
+    "harness.grouping",  # fails the run if `--dist loadgroup` stops grouping
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -57,3 +59,51 @@ def test_cookiecutter_hook_leaks_land_in_the_private_tempdir(
     bake()
     assert tempfile.gettempdir() == str(private_tempdir)
     assert list(private_tempdir.glob("tmp*.py")), "cookiecutter's rendered hooks go here, then are removed"
+
+
+GROUPED_TESTS = """
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("shared-port")
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_grouped(n):
+    Path(os.environ["WORKERS_SEEN"], f"{n}-{os.environ['PYTEST_XDIST_WORKER']}").touch()
+"""
+
+UNGROUPED_TESTS = """
+import time
+
+import pytest
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_free(n):
+    time.sleep(0.2)
+"""
+
+
+def test_an_xdist_group_runs_on_one_worker(tmp_path: Path) -> None:
+    """The images tests share the host's port 8000: with the locked pytest and pytest-xdist, and this
+    suite's own plugins, `-n 2 --dist loadgroup` must keep a group on a single worker."""
+    project = tmp_path / "project"
+    seen = tmp_path / "seen"
+    project.mkdir()
+    seen.mkdir()
+    (project / "test_grouped.py").write_text(GROUPED_TESTS)
+    (project / "test_free.py").write_text(UNGROUPED_TESTS)
+    tests_dir = Path(__file__).parent
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider",
+         "-p", "harness.grouping", "-q", "-c", "/dev/null", str(project)],
+        cwd=project, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "WORKERS_SEEN": str(seen), "PYTHONPATH": str(tests_dir)},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    workers = {name.split("-", 1)[1] for name in os.listdir(seen)}
+    assert len(os.listdir(seen)) == 6
+    assert len(workers) == 1, f"one group ran on {sorted(workers)}"

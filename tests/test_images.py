@@ -11,6 +11,7 @@ tests/harness/images.py.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
 import shutil
@@ -18,7 +19,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,18 +109,38 @@ def production_env(baked: Baked, services: Services, name: str, data_dir: Path) 
     return env
 
 
-def free_api_port(timeout: float = 30) -> None:
-    """Wait for API_PORT to be free (a container just removed may still be closing it)."""
+@contextlib.contextmanager
+def api_port(timeout: float = 900) -> Iterator[None]:
+    """Hold API_PORT for one container at a time, machine-wide. The image's CMD binds the host's
+    port 8000, so a second container started meanwhile (another run on this machine, or a worker
+    that lost its xdist_group) would fail to bind and exit, while its test talked to the first one."""
     deadline = time.monotonic() + timeout
-    while True:
-        with socket.socket() as probe:
-            taken = probe.connect_ex(("127.0.0.1", API_PORT)) == 0
-        if not taken:
-            return
-        if time.monotonic() > deadline:
-            holder = subprocess.run(["ss", "-ltnp", f"sport = :{API_PORT}"], capture_output=True, text=True)
-            raise AssertionError(f"port {API_PORT} is taken (the image's CMD binds it):\n{holder.stdout}")
-        time.sleep(0.5)
+    images.PODMAN_ROOT.mkdir(parents=True, exist_ok=True)
+    with (images.PODMAN_ROOT / f"port-{API_PORT}.lock").open("w") as lock:
+        while not _try_lock(lock.fileno()):
+            assert time.monotonic() < deadline, f"another process held port {API_PORT} for {timeout:.0f} s"
+            time.sleep(1)
+        # A container just removed may still be closing the port.
+        while _port_taken():
+            if time.monotonic() > deadline:
+                ss = ["ss", "-ltnp", f"sport = :{API_PORT}"]
+                holder = subprocess.run(ss, capture_output=True, text=True, check=False)
+                pytest.fail(f"port {API_PORT} is taken (the image's CMD binds it):\n{holder.stdout}")
+            time.sleep(0.5)
+        yield  # the lock goes with the file
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _port_taken() -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", API_PORT)) == 0
 
 
 @pytest.mark.parametrize("overrides", IMAGE_VARIANTS, ids=variant_id)
@@ -148,8 +169,10 @@ def test_image_builds_migrates_and_serves(
 
             if "db" in baked.features:
                 images.run_once(tag, env, ["alembic", "upgrade", "head"], volumes)
-            free_api_port()
-            with images.container(tag, f"api-{uuid.uuid4().hex[:6]}", env, volumes=volumes) as api:
+            with (
+                api_port(),
+                images.container(tag, f"api-{uuid.uuid4().hex[:6]}", env, volumes=volumes) as api,
+            ):
                 ready = wait_http(f"http://127.0.0.1:{API_PORT}/health/ready", api)
                 checks = ready.json()["checks"]
                 assert all(check["status"] == "ok" for check in checks.values()), checks
@@ -194,9 +217,8 @@ def test_dev_target_builds_and_serves_with_reload(podman_ready: None, bake: Bake
             images.build(baked.path, tag, target="dev")
             command = images.inspect(tag)["Config"]["Cmd"]  # type: ignore[index]
             assert "--reload" in command, command
-            free_api_port()
             # Liveness needs no database: the dev settings' defaults are enough to start.
-            with images.container(tag, f"dev-{uuid.uuid4().hex[:6]}", {}) as dev:
+            with api_port(), images.container(tag, f"dev-{uuid.uuid4().hex[:6]}", {}) as dev:
                 wait_http(f"http://127.0.0.1:{API_PORT}/health/live", dev)
                 assert "Started reloader process" in images.logs(dev)
         summary.record("image default (dev target)", "image-size", 0, "passed", "builds; --reload serves")

@@ -238,6 +238,11 @@ def container(
            *command)  # fmt: skip
     try:
         yield name
+    except Exception as failure:
+        # Whatever failed inside, the container's own account goes with it.
+        state = podman("inspect", "--format", "{{json .State}}", name, check=False).stdout.strip()
+        failure.add_note(f"container {name}: {state}\nits last logs:\n{logs(name)}")
+        raise
     finally:
         podman("rm", "--force", "--time", "10", name, check=False, timeout=60)
 
