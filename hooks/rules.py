@@ -247,6 +247,15 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_items.py": "items",
     "tests/test_db.py": "db",
     "tests/local_servers.py": "test_servers",
+    # The tests' fixture plugins, one per part of the service (tests/conftest.py lists them).
+    "tests/fixtures/postgres.py": "postgresql",
+    "tests/fixtures/sqlite.py": "sqlite",
+    "tests/fixtures/database.py": "db",
+    "tests/fixtures/redis.py": "redis",
+    "tests/fixtures/rabbitmq.py": "broker_rabbitmq",
+    "tests/fixtures/mail.py": "email",
+    "tests/fixtures/celery_queues.py": "broker_redis",
+    "tests/fixtures/users.py": "auth",
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
     # With SQLite one pod holds the file: migrations run as its init container, the worker and

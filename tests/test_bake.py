@@ -182,9 +182,9 @@ def test_database_none_bake_has_no_database_parts(bake: BakeFn) -> None:
     assert {"sqlalchemy", "alembic", "asyncpg", "aiosqlite"}.isdisjoint(dependencies(baked))
     assert "DATABASE_URL" not in checks.dotenv(baked.path / ".env.example")
     assert "\nmigrate:" not in (baked.path / "Makefile").read_text()
-    conftest = (baked.path / "tests" / "conftest.py").read_text()
-    assert "sqlalchemy" not in conftest
-    assert "alembic" not in conftest
+    fixtures = "".join(path.read_text() for path in (baked.path / "tests").rglob("*.py"))
+    assert "sqlalchemy" not in fixtures
+    assert "alembic" not in fixtures
 
 
 @pytest.mark.parametrize("auth", ["bearer", "none"])

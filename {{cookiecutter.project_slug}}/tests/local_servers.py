@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 CONNECT_TIMEOUT_S = 1.0
 START_TIMEOUT_S = 20.0
 POSTGRES_BIN_GLOBS = (
@@ -190,16 +192,25 @@ class Missing:
         )
 
 
+# What this run lacks, noted by the fixture plugins while they look for servers (at import).
+MISSING = Missing()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop with one line before any test runs, not with a connection error in every test."""
+    if MISSING.services:
+        pytest.exit(MISSING.line(), returncode=pytest.ExitCode.USAGE_ERROR)
+
+
 def resolve(
     service: str,
     url: str,
     source: str,
     start: Callable[[], str] | None,
-    missing: Missing,
     *,
     set_variable: str,
 ) -> str:
-    """`url` if its server answers; else a throwaway server from `start`; else note what is missing.
+    """`url` if its server answers; else a throwaway server from `start`; else note it in MISSING.
 
     `source` names where `url` came from. `start` is None when `url` was given on purpose (a
     TEST_* variable): then nothing else is tried, so the tests never use a server nobody named.
@@ -209,10 +220,10 @@ def resolve(
     parts = urlsplit(url)
     where = f"nothing answers at {source} ({parts.hostname}:{parts.port or 'default port'})"
     if start is None or not _may_start():
-        missing.add(f"{service} ({where})", set_variable)
+        MISSING.add(f"{service} ({where})", set_variable)
         return url
     try:
         return start()
     except ServiceMissing as reason:
-        missing.add(f"{service} ({where}, and {reason})", set_variable)
+        MISSING.add(f"{service} ({where}, and {reason})", set_variable)
         return url

@@ -1,8 +1,9 @@
 """A real SMTP server for the tests: aiosmtpd, served by an event loop in a thread.
 
-It listens on a socket bound before the settings are read (see `conftest.py`), so SMTP_PORT
-names it from the start and no other process can take the port in between. Every message it
-accepts lands in its `Mailbox`; a test can make it refuse the next messages with any reply.
+It listens on a socket bound before the settings are read (`tests/fixtures/mail.py`), so
+SMTP_PORT names it from the start and no other process can take the port in between. Every
+message it accepts lands in its `Mailbox`; a test can make it refuse the next messages with any
+reply.
 """
 
 from __future__ import annotations

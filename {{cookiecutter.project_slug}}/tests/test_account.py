@@ -34,7 +34,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 {%- if 'celery' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.worker.app import celery_app
 {%- endif %}
-from tests.conftest import (
+from tests.fixtures.users import (
     PASSWORD,
     auth_headers,
     issued_tokens,

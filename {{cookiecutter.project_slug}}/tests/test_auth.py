@@ -1,7 +1,7 @@
 """Sign-up, login, token rotation with reuse detection, logout, and token validation.
 
-The same tests run for bearer and cookie authentication: the conftest helpers present and read
-the tokens the way the chosen mode does (`access_headers`, `issued_tokens`, ...).
+The same tests run for bearer and cookie authentication: the helpers of `tests/fixtures/users.py`
+present and read the tokens the way the chosen mode does (`access_headers`, `issued_tokens`, ...).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.security import create_token, hash_password, verify_password
 from {{ cookiecutter.package_name }}.users.models import User
-from tests.conftest import (
+from tests.fixtures.users import (
     PASSWORD,
     access_headers,
     issued_tokens,
@@ -232,7 +232,7 @@ async def test_token_with_non_uuid_subject_is_401(client: AsyncClient, settings:
 
 def test_new_hashes_record_the_configured_argon2_costs() -> None:
     settings = get_settings()
-    # The tests run at argon2's cheapest costs (conftest.py), so the suite stays fast.
+    # The tests run at argon2's cheapest costs (tests/fixtures/environment.py): a fast suite.
     assert settings.password_hash_memory_kib == 8
     hashed = hash_password(PASSWORD)
     costs = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.users.models import User
-from tests.conftest import post_login
+from tests.fixtures.users import post_login
 
 
 async def test_login_answers_the_token_pair_and_sets_no_cookie(

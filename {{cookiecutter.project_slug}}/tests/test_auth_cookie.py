@@ -24,7 +24,7 @@ from {{ cookiecutter.package_name }}.core.db import get_session
 from {{ cookiecutter.package_name }}.core.security import create_token
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User
-from tests.conftest import PASSWORD, access_headers
+from tests.fixtures.users import PASSWORD, access_headers
 from tests.test_config import PRODUCTION_PASSWORD_HASHING
 {%- if 'jobs' in cookiecutter | features %}
 from tests.test_jobs import make_job

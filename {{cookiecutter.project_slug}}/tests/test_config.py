@@ -9,8 +9,8 @@ from {{ cookiecutter.package_name }}.core.config import Settings{% if 'db' in co
 
 GOOD_KEY = "k" * 32
 {%- if 'auth' in cookiecutter | features %}
-# The tests hash passwords at the cheapest argon2 costs (conftest.py), which production refuses;
-# production settings in the tests take the defaults back.
+# The tests hash passwords at the cheapest argon2 costs (tests/fixtures/environment.py), which
+# production refuses; production settings in the tests take the defaults back.
 PRODUCTION_PASSWORD_HASHING: dict[str, object] = {
     name: Settings.model_fields[name].default
     for name in ("password_hash_time_cost", "password_hash_memory_kib", "password_hash_parallelism")

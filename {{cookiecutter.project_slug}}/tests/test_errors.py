@@ -16,7 +16,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.main import create_app
-from tests.conftest import client_for
+from tests.fixtures.client import client_for
 
 
 def assert_error_shape(body: dict[str, object], code: str) -> None:

@@ -21,7 +21,7 @@ from starlette.datastructures import State
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
 from {{ cookiecutter.package_name }}.main import create_app
-from tests.conftest import client_for
+from tests.fixtures.client import client_for
 {%- else %}
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
 {%- endif %}

@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 
 from {{ cookiecutter.package_name }}.core.rate_limit import FixedWindowRateLimiter
 from {{ cookiecutter.package_name }}.users.models import User
-from tests.conftest import PASSWORD
+from tests.fixtures.users import PASSWORD
 
 
 async def test_sixth_login_attempt_in_a_minute_is_429(client: AsyncClient, user: User) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.security import verify_password
 from {{ cookiecutter.package_name }}.users.models import User
-from tests.conftest import issued_tokens, post_login, post_with_refresh_token
+from tests.fixtures.users import issued_tokens, post_login, post_with_refresh_token
 
 
 async def test_read_me(client: AsyncClient, user: User, user_headers: dict[str, str]) -> None:
