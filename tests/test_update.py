@@ -308,6 +308,8 @@ def test_updated_project_passes_its_own_tests(updated: Update, services: Service
         sync(project, env)
         run(["uv", "run", "--no-sync", "ruff", "check", "."], cwd=project, env=env)
         run(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], cwd=project, env=env)
-        pytest_cmd = ["uv", "run", "--no-sync", "pytest", "-q", "-rA", "-p", "no:cacheprovider"]
+        # -v names each passed test as it runs; -rfE keeps a failure's details in the output's tail,
+        # which is what a failing run shows (a summary of every pass would push them out).
+        pytest_cmd = ["uv", "run", "--no-sync", "pytest", "-v", "-rfE", "-p", "no:cacheprovider"]
         proc = run(pytest_cmd, cwd=project, env=env)
     assert "PASSED tests/test_ping.py::test_ping" in proc.stdout, proc.stdout[-3000:]
