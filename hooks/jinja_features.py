@@ -36,7 +36,8 @@ def load_rules(path: Path = RULES_PATH) -> ModuleType:
 
 
 class FeaturesExtension(Extension):
-    """Adds the `features`, `validation_errors`, `prune_plan` and `license_expression` filters."""
+    """Adds the `features`, `validation_errors`, `prune_plan`, `license_expression` and
+    `settings_classes` filters."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -69,4 +70,10 @@ class FeaturesExtension(Extension):
         environment.filters["features"] = features
         environment.filters["validation_errors"] = validation_errors
         environment.filters["prune_plan"] = prune_plan
+
+        def settings_classes(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+            classes: list[tuple[str, str]] = rules.settings_classes(answers)
+            return classes
+
         environment.filters["license_expression"] = license_expression
+        environment.filters["settings_classes"] = settings_classes

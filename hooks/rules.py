@@ -307,6 +307,36 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
 }
 
 
+# The settings of each part of the service: core/settings/<module>.py holds <class>, kept with
+# the feature(s) named. core/config.py's `Settings` inherits from the kept ones (`settings_classes`).
+SETTINGS_MODULES: dict[str, tuple[str, str | tuple[str, ...]]] = {
+    "auth": ("AuthSettings", "auth"),
+    "celery": ("CelerySettings", "celery"),
+    "cookie": ("CookieSettings", "cookie"),
+    "database": ("DatabaseSettings", "db"),
+    "housekeeping": ("HousekeepingSettings", ("beat", "auth")),
+    "jobs": ("JobsSettings", "jobs"),
+    "mail": ("MailSettings", "email"),
+    "metrics": ("MetricsSettings", "prometheus"),
+    "rate_limit": ("RateLimitSettings", ("cache", "auth")),
+    "redis": ("RedisSettings", "redis"),
+    "sentry": ("SentrySettings", "sentry"),
+}
+MANIFEST.update(
+    {f"src/{{package}}/core/settings/{module}.py": needs for module, (_, needs) in SETTINGS_MODULES.items()}
+)
+
+
+def _keeps(needs: str | tuple[str, ...], on: frozenset[str]) -> bool:
+    return all(name in on for name in ((needs,) if isinstance(needs, str) else needs))
+
+
+def settings_classes(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(module, class) of the settings modules the answers keep, sorted by module."""
+    on = features(answers)
+    return [(module, cls) for module, (cls, needs) in sorted(SETTINGS_MODULES.items()) if _keeps(needs, on)]
+
+
 def manifest_paths(answers: Mapping[str, Any]) -> list[str]:
     """Every manifest path, with {package} filled in."""
     return [path.format(package=answers["package_name"]) for path in MANIFEST]
@@ -315,12 +345,11 @@ def manifest_paths(answers: Mapping[str, Any]) -> list[str]:
 def paths_to_prune(answers: Mapping[str, Any]) -> list[str]:
     """The manifest paths that the answers do not keep, with {package} filled in."""
     on = features(answers)
-    pruned = []
-    for path, needs in MANIFEST.items():
-        needed = (needs,) if isinstance(needs, str) else needs
-        if not all(name in on for name in needed):
-            pruned.append(path.format(package=answers["package_name"]))
-    return pruned
+    return [
+        path.format(package=answers["package_name"])
+        for path, needs in MANIFEST.items()
+        if not _keeps(needs, on)
+    ]
 
 
 # Import and distribution names each feature owns: with the feature off, none may remain in the

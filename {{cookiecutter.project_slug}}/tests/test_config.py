@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.core.config import Settings{% if 'db' in cookiecutter | features %}, normalise_database_url{% endif %}
+from {{ cookiecutter.package_name }}.core.config import Settings
+{%- if 'db' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.settings.database import normalise_database_url
+{%- endif %}
 
 GOOD_KEY = "k" * 32
 {%- if 'auth' in cookiecutter | features %}
