@@ -246,6 +246,8 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_cli.py": "auth",
     "tests/test_items.py": "items",
     "tests/test_db.py": "db",
+    "tests/test_db_postgres.py": "postgresql",
+    "tests/test_db_sqlite.py": "sqlite",
     "tests/local_servers.py": "test_servers",
     # The tests' fixture plugins, one per part of the service (tests/conftest.py lists them).
     "tests/fixtures/postgres.py": "postgresql",

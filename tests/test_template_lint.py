@@ -54,7 +54,7 @@ OVER_THE_LIMIT = {
 }
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
 TAG_LINES_TARGET = 759
-TAG_LINES_CEILING = 1353
+TAG_LINES_CEILING = 1346
 
 
 def tag_lines() -> dict[str, int]:
