@@ -258,6 +258,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/fixtures/mail.py": "email",
     "tests/fixtures/celery_queues.py": "broker_redis",
     "tests/fixtures/users.py": "auth",
+    "tests/fixtures/jobs.py": "jobs",
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
     # With SQLite one pod holds the file: migrations run as its init container, the worker and

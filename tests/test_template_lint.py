@@ -46,7 +46,6 @@ OVER_THE_LIMIT = {
     "compose.yaml": 64,
     ".github/workflows/ci.yml": 41,
     "src/{{cookiecutter.package_name}}/main.py": 56,
-    "tests/test_jobs.py": 48,
     "migrations/versions/0001_initial.py": 39,
     "src/{{cookiecutter.package_name}}/auth/router.py": 31,
     "tests/test_health.py": 26,
@@ -54,7 +53,7 @@ OVER_THE_LIMIT = {
 }
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
 TAG_LINES_TARGET = 759
-TAG_LINES_CEILING = 1346
+TAG_LINES_CEILING = 1331
 
 
 def tag_lines() -> dict[str, int]:

@@ -32,4 +32,7 @@ pytest_plugins = [
 {%- if 'auth' in cookiecutter | features %}
     "tests.fixtures.users",
 {%- endif %}
+{%- if 'jobs' in cookiecutter | features %}
+    "tests.fixtures.jobs",
+{%- endif %}
 ]

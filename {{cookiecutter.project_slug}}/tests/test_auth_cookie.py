@@ -24,11 +24,11 @@ from {{ cookiecutter.package_name }}.core.db import get_session
 from {{ cookiecutter.package_name }}.core.security import create_token
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User
+{%- if 'jobs' in cookiecutter | features %}
+from tests.fixtures.jobs import add_job
+{%- endif %}
 from tests.fixtures.users import PASSWORD, access_headers
 from tests.test_config import PRODUCTION_PASSWORD_HASHING
-{%- if 'jobs' in cookiecutter | features %}
-from tests.test_jobs import make_job
-{%- endif %}
 
 API = "/api/v1"
 
@@ -378,7 +378,7 @@ async def test_one_users_cookies_reach_only_that_users_data(
 {%- endif %}
 {%- if 'jobs' in cookiecutter | features %}
 
-        job = await make_job(session, user)
+        job = await add_job(session, user)
         assert (await bob.get(f"{API}/jobs/{job.id}")).status_code == 404
         assert (await alice.get(f"{API}/jobs/{job.id}")).status_code == 202
 {%- endif %}

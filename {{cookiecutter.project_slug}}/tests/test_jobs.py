@@ -14,7 +14,7 @@ import pytest
 import structlog
 from httpx import AsyncClient
 from kombu.exceptions import OperationalError as KombuOperationalError
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession
 {% if auth %}
 from {{ cookiecutter.package_name }}.auth.principal import Principal
@@ -29,6 +29,7 @@ from {{ cookiecutter.package_name }}.jobs.schemas import EXAMPLE_TEXT, JobCreate
 from {{ cookiecutter.package_name }}.users.models import User
 {%- endif %}
 from {{ cookiecutter.package_name }}.worker.base import REQUEST_ID_HEADER
+from tests.fixtures.jobs import {% if auth %}CountJobs, MakeJob, add_job{% else %}CountJobs, MakeJob{% endif %}
 
 JOBS = "/api/v1/jobs"
 
@@ -72,38 +73,6 @@ def headers() -> dict[str, str]:
 
 def key() -> dict[str, str]:
     return {"Idempotency-Key": uuid.uuid4().hex}
-{% if auth %}
-
-async def count_jobs(session: AsyncSession, owner_id: uuid.UUID) -> int:
-    query = select(func.count()).select_from(Job).where(Job.owner_id == owner_id)
-    return await session.scalar(query) or 0
-
-
-async def make_job(session: AsyncSession, owner: User, **fields: Any) -> Job:
-    body = JobCreate()
-    job = Job(
-        owner_id=owner.id,
-{%- else %}
-
-async def count_jobs(session: AsyncSession) -> int:
-    return await session.scalar(select(func.count()).select_from(Job)) or 0
-
-
-async def make_job(session: AsyncSession, **fields: Any) -> Job:
-    body = JobCreate()
-    job = Job(
-{%- endif %}
-        type=body.type,
-        state=JobState.QUEUED,
-        payload=body.model_dump(mode="json"),
-        idempotency_key=uuid.uuid4().hex,
-        request_hash=service.request_hash(body),
-    )
-    for name, value in fields.items():
-        setattr(job, name, value)
-    session.add(job)
-    await session.commit()
-    return job
 
 
 # --- POST /api/v1/jobs ---------------------------------------------------------------------------
@@ -193,24 +162,15 @@ async def test_enqueueing_needs_a_user(client: AsyncClient, sent: SentJobs) -> N
 
 {% endif -%}
 async def test_broker_down_answers_503_and_stores_nothing(
-    client: AsyncClient,
-{%- if auth %}
-    user: User,
-{%- endif %}
-    headers: dict[str, str],
-    session: AsyncSession,
-    sent: SentJobs,
+    client: AsyncClient, headers: dict[str, str], count_jobs: CountJobs, sent: SentJobs
 ) -> None:
     sent.fail = True
-{%- if auth %}
-    user_id = user.id
-{%- endif %}
     response = await client.post(JOBS, json={}, headers={**headers, **key()})
     assert response.status_code == 503
     error = response.json()["error"]
     assert error["code"] == "broker_unavailable"
     assert error["request_id"]
-    assert await count_jobs(session{% if auth %}, user_id{% endif %}) == 0
+    assert await count_jobs() == 0
 
 
 async def test_a_concurrent_request_with_the_same_key_gets_the_winners_job(
@@ -289,9 +249,9 @@ async def test_send_turns_broker_errors_into_broker_unavailable(
 
 @pytest.mark.parametrize("state", [JobState.QUEUED, JobState.RUNNING])
 async def test_unfinished_job_answers_202(
-    client: AsyncClient, session: AsyncSession, {% if auth %}user: User, {% endif %}headers: dict[str, str], state: str
+    client: AsyncClient, make_job: MakeJob, headers: dict[str, str], state: str
 ) -> None:
-    job = await make_job(session, {% if auth %}user, {% endif %}state=state)
+    job = await make_job(state=state)
     response = await client.get(f"{JOBS}/{job.id}", headers=headers)
     assert response.status_code == 202
     assert response.headers["Retry-After"] == "1"
@@ -299,18 +259,18 @@ async def test_unfinished_job_answers_202(
 
 
 async def test_succeeded_job_answers_200_with_its_result(
-    client: AsyncClient, session: AsyncSession, {% if auth %}user: User, {% endif %}headers: dict[str, str]
+    client: AsyncClient, make_job: MakeJob, headers: dict[str, str]
 ) -> None:
-    job = await make_job(session, {% if auth %}user, {% endif %}state=JobState.SUCCEEDED, result={"words": 3}, attempts=1)
+    job = await make_job(state=JobState.SUCCEEDED, result={"words": 3}, attempts=1)
     response = await client.get(f"{JOBS}/{job.id}", headers=headers)
     assert response.status_code == 200
     assert response.json()["result"] == {"words": 3}
 
 
 async def test_failed_job_answers_409_with_its_error(
-    client: AsyncClient, session: AsyncSession, {% if auth %}user: User, {% endif %}headers: dict[str, str]
+    client: AsyncClient, make_job: MakeJob, headers: dict[str, str]
 ) -> None:
-    job = await make_job(session, {% if auth %}user, {% endif %}state=JobState.FAILED, error="upstream said no")
+    job = await make_job(state=JobState.FAILED, error="upstream said no")
     response = await client.get(f"{JOBS}/{job.id}", headers=headers)
     assert response.status_code == 409
     error = response.json()["error"]
@@ -322,7 +282,7 @@ async def test_failed_job_answers_409_with_its_error(
 async def test_another_users_job_is_not_found(
     client: AsyncClient, session: AsyncSession, other_user: User, headers: dict[str, str]
 ) -> None:
-    job = await make_job(session, other_user)
+    job = await add_job(session, other_user)
     response = await client.get(f"{JOBS}/{job.id}", headers=headers)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "job_not_found"
@@ -332,8 +292,8 @@ async def test_another_users_job_is_not_found(
 # --- The state machine, run directly -------------------------------------------------------------
 
 
-async def test_run_job_stores_the_result(session: AsyncSession{% if auth %}, user: User{% endif %}) -> None:
-    job = await make_job(session{% if auth %}, user{% endif %})
+async def test_run_job_stores_the_result(session: AsyncSession, make_job: MakeJob) -> None:
+    job = await make_job()
     outcome = await service.run_job(session, job.id, max_attempts=5)
     assert outcome is service.RunOutcome.SUCCEEDED
     await session.refresh(job)
@@ -347,9 +307,9 @@ async def test_run_job_stores_the_result(session: AsyncSession{% if auth %}, use
 
 
 async def test_a_redelivered_message_does_no_second_run(
-    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = await make_job(session{% if auth %}, user{% endif %})
+    job = await make_job()
     calls: list[dict[str, Any]] = []
     real = service.compute_text_stats
 
@@ -366,9 +326,9 @@ async def test_a_redelivered_message_does_no_second_run(
 
 
 async def test_a_transient_error_requeues_then_a_retry_succeeds(
-    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = await make_job(session{% if auth %}, user{% endif %})
+    job = await make_job()
     real = service.compute_text_stats
     failures = iter([TransientJobError("upstream timed out")])
 
@@ -388,9 +348,9 @@ async def test_a_transient_error_requeues_then_a_retry_succeeds(
 
 
 async def test_a_transient_error_on_the_last_attempt_fails_the_job(
-    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = await make_job(session{% if auth %}, user{% endif %})
+    job = await make_job()
 
     async def always_flaky(payload: dict[str, Any]) -> dict[str, Any]:
         raise TransientJobError("still down")
@@ -403,8 +363,10 @@ async def test_a_transient_error_on_the_last_attempt_fails_the_job(
     assert job.finished_at is not None
 
 
-async def test_an_unexpected_error_fails_the_job_at_once(session: AsyncSession{% if auth %}, user: User{% endif %}) -> None:
-    job = await make_job(session, {% if auth %}user, {% endif %}type="no_such_type")
+async def test_an_unexpected_error_fails_the_job_at_once(
+    session: AsyncSession, make_job: MakeJob
+) -> None:
+    job = await make_job(type="no_such_type")
     assert await service.run_job(session, job.id, max_attempts=5) is service.RunOutcome.FAILED
     await session.refresh(job)
     assert job.state == JobState.FAILED
@@ -417,10 +379,10 @@ async def test_a_missing_job_is_reported(session: AsyncSession) -> None:
 
 
 async def test_a_job_committed_while_the_claim_looked_is_looked_for_again(
-    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The API publishes before it commits: the claim can miss a row that is there a moment later.
-    job = await make_job(session{% if auth %}, user{% endif %})
+    job = await make_job()
 
     async def claim_before_the_commit(*_: Any) -> None:
         return None
@@ -433,9 +395,9 @@ async def test_a_job_committed_while_the_claim_looked_is_looked_for_again(
 
 
 async def test_a_result_is_recorded_once_when_two_deliveries_race(
-    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
+    session: AsyncSession, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = await make_job(session{% if auth %}, user{% endif %})
+    job = await make_job()
     real = service.compute_text_stats
 
     async def finished_meanwhile(payload: dict[str, Any]) -> dict[str, Any]:
@@ -454,9 +416,9 @@ async def test_a_result_is_recorded_once_when_two_deliveries_race(
     assert job.result == {"winner": True}
 
 
-async def test_a_run_costs_two_statements(session: AsyncSession{% if auth %}, user: User{% endif %}) -> None:
+async def test_a_run_costs_two_statements(session: AsyncSession, make_job: MakeJob) -> None:
     # The claim and the result are one conditional UPDATE each: the worker's whole database cost.
-    job = await make_job(session{% if auth %}, user{% endif %})
+    job = await make_job()
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
