@@ -49,11 +49,10 @@ OVER_THE_LIMIT = {
     "migrations/versions/0001_initial.py": 39,
     "src/{{cookiecutter.package_name}}/auth/router.py": 31,
     "tests/test_health.py": 26,
-    "tests/test_jobs_worker.py": 23,
 }
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
 TAG_LINES_TARGET = 759
-TAG_LINES_CEILING = 1331
+TAG_LINES_CEILING = 1326
 
 
 def tag_lines() -> dict[str, int]:

@@ -4,9 +4,8 @@
 """Jobs under a real Celery worker, consuming from the real broker.
 
 The worker (Celery's `start_worker`, in a thread of this process) opens its own database
-connections, so these tests cannot use the rolled-back SAVEPOINT session: {% if auth %}`committed_user`
-commits a user for real and deletes it afterwards, and its jobs go with it (ON DELETE CASCADE).{% else %}the jobs are
-committed for real, and `committed_jobs` deletes them afterwards.{% endif %}
+connections, so these tests cannot use the rolled-back SAVEPOINT session: what they make is
+committed for real, and the `{{ owner }}` fixture deletes it afterwards.
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ from typing import Any
 import pytest
 import structlog
 from celery.contrib.testing.worker import start_worker
-{%- if 'redis' in cookiecutter | features %}
-{%- endif %}
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
