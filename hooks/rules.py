@@ -233,6 +233,8 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "src/{package}/core/db.py": "db",
     "src/{package}/core/security.py": "auth",
     "src/{package}/auth/cookies.py": "cookie",
+    "src/{package}/auth/cookie_sessions.py": "cookie",
+    "src/{package}/auth/bearer_sessions.py": "bearer",
     "src/{package}/core/csrf.py": "cookie",
     "src/{package}/auth": "auth",
     "src/{package}/users": "auth",

@@ -47,12 +47,11 @@ OVER_THE_LIMIT = {
     ".github/workflows/ci.yml": 41,
     "src/{{cookiecutter.package_name}}/main.py": 56,
     "migrations/versions/0001_initial.py": 39,
-    "src/{{cookiecutter.package_name}}/auth/router.py": 31,
     "tests/test_health.py": 21,
 }
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
 TAG_LINES_TARGET = 759
-TAG_LINES_CEILING = 1321
+TAG_LINES_CEILING = 1317
 
 
 def tag_lines() -> dict[str, int]:
