@@ -3,13 +3,13 @@ take the refresh token in the body."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, {% if 'cache' in cookiecutter | features %}Depends, {% endif %}status
+from fastapi import APIRouter, status
 
 {% if 'email' in cookiecutter | features -%}
 from {{ cookiecutter.package_name }}.account.exceptions import EmailNotVerified
 {% endif -%}
 from {{ cookiecutter.package_name }}.auth import service
-from {{ cookiecutter.package_name }}.auth.dependencies import LoginForm{% if 'cache' in cookiecutter | features %}, enforce_login_rate_limit{% endif %}
+from {{ cookiecutter.package_name }}.auth.dependencies import LOGIN_ROUTE, LoginForm
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, TokenPair
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import SessionDep
@@ -18,16 +18,7 @@ from {{ cookiecutter.package_name }}.core.errors import error_responses
 router = APIRouter()
 
 
-@router.post(
-    "/login",
-    response_model=TokenPair,
-{%- if 'cache' in cookiecutter | features %}
-    dependencies=[Depends(enforce_login_rate_limit)],
-    responses=error_responses(401, 403, 422, 429, 503),
-{%- else %}
-    responses=error_responses(401, 403, 422, 503),
-{%- endif %}
-)
+@router.post("/login", response_model=TokenPair, **LOGIN_ROUTE)
 async def login(form: LoginForm, session: SessionDep, settings: SettingsDep) -> TokenPair:
     """Exchange email (as `username`) and password for an access and a refresh token."""
     user = await service.authenticate(session, form.username, form.password)

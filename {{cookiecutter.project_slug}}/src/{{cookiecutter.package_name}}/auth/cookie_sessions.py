@@ -4,7 +4,7 @@ the body. Every unsafe request, login and sign-up included, needs the CSRF token
 
 from __future__ import annotations
 
-from fastapi import APIRouter, {% if 'cache' in cookiecutter | features %}Depends, {% endif %}Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 {% if 'email' in cookiecutter | features -%}
 from {{ cookiecutter.package_name }}.account.exceptions import EmailNotVerified
@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.auth.cookies import (
     session_lifetimes,
     set_auth_cookies,
 )
-from {{ cookiecutter.package_name }}.auth.dependencies import LoginForm{% if 'cache' in cookiecutter | features %}, enforce_login_rate_limit{% endif %}
+from {{ cookiecutter.package_name }}.auth.dependencies import LOGIN_ROUTE, LoginForm
 from {{ cookiecutter.package_name }}.auth.schemas import CookieSession, CSRFToken
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.csrf import issue_csrf_token
@@ -36,16 +36,7 @@ async def csrf(request: Request, response: Response, settings: SettingsDep) -> C
     return CSRFToken(csrf_token=issue_csrf_token(request, response, settings))
 
 
-@router.post(
-    "/login",
-    response_model=CookieSession,
-{%- if 'cache' in cookiecutter | features %}
-    dependencies=[Depends(enforce_login_rate_limit)],
-    responses=error_responses(401, 403, 422, 429, 503),
-{%- else %}
-    responses=error_responses(401, 403, 422, 503),
-{%- endif %}
-)
+@router.post("/login", response_model=CookieSession, **LOGIN_ROUTE)
 async def login(
     form: LoginForm,
     request: Request,

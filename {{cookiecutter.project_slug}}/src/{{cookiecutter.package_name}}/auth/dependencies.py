@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 {%- if 'cookie' in cookiecutter | features %}
@@ -19,7 +19,7 @@ from {{ cookiecutter.package_name }}.auth.exceptions import InactiveUser, Invali
 from {{ cookiecutter.package_name }}.auth.principal import Principal, UserStatusCache
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import SessionDep
-from {{ cookiecutter.package_name }}.core.errors import UnauthorizedError
+from {{ cookiecutter.package_name }}.core.errors import UnauthorizedError, error_responses
 {%- if 'cache' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.rate_limit import FixedWindowRateLimiter, client_ip
 from {{ cookiecutter.package_name }}.core.redis import RedisDep
@@ -117,3 +117,14 @@ async def enforce_login_rate_limit(
     )
     await limiter.enforce(client_ip(request), form.username.lower())
 {%- endif %}
+
+
+# The login route's guard and documented answers, the same in both authentication modes.
+LOGIN_ROUTE: dict[str, Any] = {
+{%- if 'cache' in cookiecutter | features %}
+    "dependencies": [Depends(enforce_login_rate_limit)],
+    "responses": error_responses(401, 403, 422, 429, 503),
+{%- else %}
+    "responses": error_responses(401, 403, 422, 503),
+{%- endif %}
+}
