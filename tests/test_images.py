@@ -54,14 +54,11 @@ def podman_ready() -> None:
 
 
 def exec_in(container: str, *command: str) -> str:
-    """`podman exec` output; if the container is gone, fail with its state and its last logs."""
+    """`podman exec` output. A failure inside `images.container()` carries its state and logs."""
     proc = images.podman("exec", container, *command, check=False)
-    if proc.returncode != 0:
-        state = images.podman("inspect", "--format", "{{json .State}}", container, check=False)
-        pytest.fail(
-            f"`podman exec {container} {' '.join(command)}` exited {proc.returncode}: {proc.stderr.strip()}\n"
-            f"state: {state.stdout.strip()}\nlogs:\n{images.logs(container)}"
-        )
+    assert proc.returncode == 0, (
+        f"`podman exec {container} {' '.join(command)}` exited {proc.returncode}: {proc.stderr.strip()}"
+    )
     return proc.stdout.strip()
 
 
@@ -75,10 +72,12 @@ def assert_healthy(container: str, retries: int = 3) -> None:
             return
         failures.append(f"exit {probe.returncode}: {(probe.stdout + probe.stderr).strip()}")
         time.sleep(1)
-    pytest.fail(f"HEALTHCHECK failed {retries} times in a row: {failures}")
+    raise AssertionError(f"HEALTHCHECK failed {retries} times in a row: {failures}")
 
 
 def wait_http(url: str, name: str, expect: int = 200, timeout: float = 90) -> httpx.Response:
+    """The answer of `url` once it is `expect`, while container `name` (from `images.container()`,
+    which attaches its state and logs to a failure) still runs."""
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
@@ -88,9 +87,9 @@ def wait_http(url: str, name: str, expect: int = 200, timeout: float = 90) -> ht
                 return answer
             last = f"{answer.status_code} {answer.text[:300]}"
         running = images.podman("inspect", "--format", "{{.State.Running}}", name, check=False).stdout
-        assert running.strip() == "true", f"{name} exited:\n{images.logs(name)}"
+        assert running.strip() == "true", f"{name} exited"
         time.sleep(0.5)
-    raise AssertionError(f"{url} never answered {expect} (last: {last}):\n{images.logs(name)}")
+    raise AssertionError(f"{url} never answered {expect} (last: {last})")
 
 
 def production_env(baked: Baked, services: Services, name: str, data_dir: Path) -> dict[str, str]:
@@ -198,13 +197,10 @@ def run_a_job_on_a_worker_container(
                "--hostname", hostname]  # fmt: skip
     with images.container(tag, f"worker-{uuid.uuid4().hex[:6]}", env, command, volumes) as worker:
         images.wait_for_log_line(worker, "ready.")
-        log = tmp_path / "worker.log"  # the container's log is attached to a failure below
+        log = tmp_path / "worker.log"  # empty: images.container() attaches the container's log
         log.touch()
-        try:
-            with contextlib.closing(client_for(baked, f"http://127.0.0.1:{API_PORT}")) as client:
-                run_job_through_the_api(client, log)
-        except AssertionError as failure:
-            raise AssertionError(f"{failure}\nworker log:\n{images.logs(worker)}") from failure
+        with contextlib.closing(client_for(baked, f"http://127.0.0.1:{API_PORT}")) as client:
+            run_job_through_the_api(client, log)
 
 
 def test_dev_target_builds_and_serves_with_reload(podman_ready: None, bake: BakeFn, tmp_path: Path) -> None:
