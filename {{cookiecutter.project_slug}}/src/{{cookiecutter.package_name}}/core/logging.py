@@ -100,7 +100,19 @@ def configure_logging(settings: Settings) -> None:
             wrapper_class=structlog.stdlib.BoundLogger,
             cache_logger_on_first_use=True,
         )
-        rendering = [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
+        # Rich's highlighted tracebacks are for a person at a terminal; rendering one costs about
+        # half a second, which tests, CI and piped output pay for nothing.
+        at_terminal = sys.stderr.isatty()
+        rendering = [
+            structlog.dev.ConsoleRenderer(
+                colors=at_terminal,
+                exception_formatter=(
+                    structlog.dev.default_exception_formatter
+                    if at_terminal
+                    else structlog.dev.plain_traceback
+                ),
+            )
+        ]
     # The standard library's loggers (and ours, outside production) render the same way.
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
