@@ -57,6 +57,12 @@ def test_the_benchmark_runs_and_reports_every_ratio(tmp_path: Path) -> None:
     )
     assert results["cold_start"]["service_s"] > 0
     assert results["install"]["installed_mib"] > 0
+    steps = results["rss_by_import"]
+    assert steps[0]["step"] == "python"
+    assert steps[-1]["step"].endswith(".main")
+    assert steps[-1]["rss_mib"] > steps[0]["rss_mib"] > 0
+    assert steps[-1]["modules"] > steps[0]["modules"]
+    assert "import by import" in (results_dir / "latest.md").read_text()
     kinds = {target["target"].split(" ")[0] for target in results["targets"]}
     assert kinds == {"health", "list", "item", "create", "Celery", "RSS", "cold"}
     for target in results["targets"]:

@@ -36,6 +36,7 @@ from .constants import (
 )
 from .data import login_tokens, password_cost, plain_url, seed, write_load_data
 from .load import Load, Profiling, drive
+from .memory import rss_by_import
 from .middleware_ab import middleware_ab
 from .provision import bake, install, machine, template_layers, versions
 from .report import chart, pair_rows, ratio, table, targets
@@ -209,6 +210,7 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
         floor_env = clean_env({"SECRET_KEY": secret, "FLOOR_DSN": dsn, "PYTHONPATH": str(FLOOR_DIR)})
         run([str(venv / "bin/alembic"), "upgrade", "head"], project, env)
         results["argon2"] = password_cost(venv, project, env, package, password)
+        results["rss_by_import"] = rss_by_import(venv, project, env, package)
         print(f"seeding {USERS} users and {USERS * ITEMS_PER_USER} items ...", flush=True)
         seed(dsn, results["argon2"].pop("hash"))
 

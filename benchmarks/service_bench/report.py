@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from .constants import (
@@ -175,6 +176,7 @@ def table(results: Results) -> str:
         f"- Cold start (process start to first 200 on /health/live, median of {COLD_STARTS}): "
         f"{cold['service_s']:.2f} s (floor {cold['floor_s']:.2f} s)",
         f"- RSS per API worker after the load: {rss}",
+        *import_lines(results),
         f"- Installed size of `uv sync --no-dev` into an empty venv: {install_info['installed_mib']:.0f} MiB "
         f"({install_info['installed_with_bytecode_mib']:.0f} MiB with bytecode, as the image compiles it)",
         f"- Bake time of the default variant: {results['bake_seconds']:.2f} s",
@@ -193,6 +195,22 @@ def table(results: Results) -> str:
         for t in results.get("targets", [])
     ]
     return "\n".join(lines)
+
+
+def import_lines(results: Results) -> list[str]:
+    """Where the RSS comes from: a fresh process, one import after another (memory.py)."""
+    steps = results.get("rss_by_import")
+    if not steps:
+        return []
+    costs = [f"{steps[0]['rss_mib']:.0f} MiB for the interpreter"]
+    costs += [
+        f"{step['step']} +{step['rss_mib'] - before['rss_mib']:.1f}"
+        for before, step in itertools.pairwise(steps)
+    ]
+    return [
+        f"- RSS of a fresh process, import by import (production venv): {', '.join(costs)}; "
+        f"{steps[-1]['rss_mib']:.0f} MiB and {steps[-1]['modules']} modules with the app built"
+    ]
 
 
 def chart(results: Results, path: Path) -> bool:

@@ -134,6 +134,12 @@ class MiddlewareRow(TypedDict):
     p99_ms: float
 
 
+class ImportStep(TypedDict):
+    step: str
+    rss_mib: float
+    modules: int
+
+
 class Results(TypedDict):
     """The whole document; the keys after `settings` are filled in as the run goes."""
 
@@ -152,6 +158,8 @@ class Results(TypedDict):
     quiet_logs: NotRequired[list[PairRow]]
     middleware_ab: NotRequired[list[MiddlewareRow]]
     rss_mib: NotRequired[dict[str, list[float]]]
+    # The RSS of a fresh process after each import, in the production venv (memory.py).
+    rss_by_import: NotRequired[list[ImportStep]]
     celery: NotRequired[Celery]
     template_layers: NotRequired[dict[str, LayerTime]]
     template_layers_date: NotRequired[str]
