@@ -15,12 +15,8 @@ reported with its ratio to the floor. Results: a table on stdout, JSON under ben
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-# The benchmark package sits beside this file; it uses the template's test harness.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from service_bench.cli import main
+from service_bench.cli import main  # beside this file; it uses the harness, installed by `uv sync`
 
 if __name__ == "__main__":
     sys.exit(main(description=__doc__))

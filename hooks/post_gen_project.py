@@ -75,6 +75,8 @@ def write_dotenv(project: Path) -> None:
 
 def write_lock(project: Path) -> None:
     """uv.lock is the template's universe lock, cut to what this bake's pyproject.toml reaches."""
+    # Cookiecutter runs this hook in the user's environment, where the template's tooling is not
+    # installed: the lock pruner comes from the checkout being rendered.
     sys.path.insert(0, PLAN["template_root"])
     from hooks.lock_pruner import LockError, prune_project_lock
 

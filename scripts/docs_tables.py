@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(TEMPLATE_ROOT))
+from hooks import rules  # the template's one rule set
 
-from hooks import rules  # noqa: E402  (the template's one rule set)
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 
 OPTIONS_PAGE = TEMPLATE_ROOT / "docs/options.md"
 BLOCK_RE = re.compile(

@@ -27,16 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from harness import matrix  # the static matrix, built from the rule set
+
+from hooks import rules
+from hooks.jinja_features import FeaturesExtension
+from hooks.lock_pruner import Requirement, normalize_name
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(TEMPLATE_ROOT), str(TEMPLATE_ROOT / "tests")]
-
-from harness import matrix  # noqa: E402  (the static matrix, built from the rule set)
-
-from hooks import rules  # noqa: E402
-from hooks.jinja_features import FeaturesExtension  # noqa: E402
-from hooks.lock_pruner import Requirement, normalize_name  # noqa: E402
-
 BAKED = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}"
 UNIVERSE_LOCK = BAKED / "uv.lock"
 NAMES = {"project_slug": "my-service", "package_name": "my_service"}

@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 from harness.baking import TEMPLATE_ROOT
-
-sys.path.insert(0, str(TEMPLATE_ROOT / "benchmarks"))
-
 from service_bench import results as results_io
 
 pytestmark = [pytest.mark.runtime, pytest.mark.xdist_group("benchmark")]

@@ -4,15 +4,11 @@ back unchanged and render the committed table; the targets are issue 14's."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from harness.baking import TEMPLATE_ROOT
-
-sys.path.insert(0, str(TEMPLATE_ROOT / "benchmarks"))
-
 from service_bench import results as results_io
 from service_bench.report import table, targets
 

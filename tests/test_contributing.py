@@ -8,13 +8,14 @@ longer needs, shows up here.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from harness.baking import TEMPLATE_COPY_IGNORE, TEMPLATE_ROOT
+from harness.baking import TEMPLATE_COPY_IGNORE, TEMPLATE_ROOT, imports_from
 
 CONTRIBUTING = TEMPLATE_ROOT / "CONTRIBUTING.md"
 SCRATCH_MODULE = "src/{{cookiecutter.package_name}}/scratch.py"
@@ -100,9 +101,12 @@ def test_adding_an_option_as_the_walkthrough_says(tmp_path: Path) -> None:
 
     # 6. Docs: the generated tables are stale until regenerated; then a section by hand.
     tables = [sys.executable, "scripts/docs_tables.py"]
-    stale = subprocess.run([*tables, "--check"], cwd=copy, capture_output=True, text=True, check=False)
+    env = {**os.environ, **imports_from(copy)}  # the copy's rules.py, not this checkout's
+    stale = subprocess.run(
+        [*tables, "--check"], cwd=copy, env=env, capture_output=True, text=True, check=False
+    )
     assert stale.returncode == 1, stale.stdout + stale.stderr
-    subprocess.run([*tables, "--write"], cwd=copy, check=True, capture_output=True, text=True)
+    subprocess.run([*tables, "--write"], cwd=copy, env=env, check=True, capture_output=True, text=True)
     _replace_once(
         copy / "docs/options.md",
         "\n## Which files belong to which feature",

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from conftest import Services
 from harness import summary
-from harness.baking import TEMPLATE_ROOT, rules, run, sync
+from harness.baking import TEMPLATE_ROOT, imports_from, rules, run, sync
 
 # Non-default answers, so that pruning matters: no Kubernetes files, no cache module. The name sorts
 # before `tests`, as the default does: ruff's isort orders the baked tests' `tests.conftest` import
@@ -125,7 +125,7 @@ def change_the_template(repo: Path) -> None:
     assert bumped == 1
     pyproject.write_text(text)
     # As a maintainer does after a dependency change: re-lock the universe the bakes are cut from.
-    run([sys.executable, "scripts/universe_lock.py", "--write"], cwd=repo)
+    run([sys.executable, "scripts/universe_lock.py", "--write"], cwd=repo, env=imports_from(repo))
     assert BUMPED_LOCK_ENTRY in (baked / "uv.lock").read_text()
 
     package_dir = baked / "src/{{cookiecutter.package_name}}"

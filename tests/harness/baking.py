@@ -5,25 +5,31 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hooks import rules  # the template's one rule set
+
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2]
 # What a copy of the template leaves out: local state, not the template.
 TEMPLATE_COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", ".tools", "baked", "site", "__pycache__", ".*_cache"
 )
-sys.path.insert(0, str(TEMPLATE_ROOT))
-
-from hooks import rules  # noqa: E402  (the template's one rule set, imported by path)
 
 __all__ = [
-    "TEMPLATE_ROOT", "Baked", "CommandFailed", "interpreter", "rules", "run", "sync", "variant_id",
+    "TEMPLATE_ROOT", "Baked", "CommandFailed", "imports_from", "interpreter", "rules", "run", "sync",
+    "variant_id",
 ]  # fmt: skip
+
+
+def imports_from(copy: Path) -> dict[str, str]:
+    """The environment for running a copy's scripts with this interpreter against the copy's own rule
+    set and harness. `uv sync` installs them from this checkout (editable), but Python looks there
+    only after sys.path, so PYTHONPATH puts the copy's first."""
+    return {"PYTHONPATH": os.pathsep.join([str(copy), str(copy / "tests")])}
 
 
 class CommandFailed(AssertionError):
