@@ -236,6 +236,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "src/{package}/auth/cookie_sessions.py": "cookie",
     "src/{package}/auth/bearer_sessions.py": "bearer",
     "src/{package}/core/csrf.py": "cookie",
+    "src/{package}/auth/housekeeping.py": ("beat", "auth"),
     "src/{package}/auth": "auth",
     "src/{package}/users": "auth",
     "src/{package}/cli.py": "auth",
@@ -293,11 +294,12 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_sentry.py": "sentry",
     # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
     "src/{package}/worker/schedule.py": "beat",
-    "src/{package}/worker/housekeeping.py": ("beat", "auth"),
+    "src/{package}/account/housekeeping.py": ("beat", "email"),
     "src/{package}/worker": "celery",
     "src/{package}/jobs": "jobs",
     "tests/test_worker.py": "celery",
     "tests/test_housekeeping.py": ("beat", "auth"),
+    "tests/test_housekeeping_email.py": ("beat", "email"),
     "tests/test_jobs.py": "jobs",
     "tests/test_jobs_worker.py": "jobs",
     # Email: mail/tasks.py comes before mail/ (see deploy/k8s above).

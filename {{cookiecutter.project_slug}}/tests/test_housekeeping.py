@@ -8,25 +8,16 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-{% if 'email' in cookiecutter | features -%}
-from {{ cookiecutter.package_name }}.account.models import EmailToken, TokenPurpose
-{% endif -%}
+from {{ cookiecutter.package_name }}.auth.housekeeping import (
+    delete_expired_refresh_tokens,
+    purge_expired_refresh_tokens,
+)
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.db import utcnow
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.worker.app import celery_app
 from {{ cookiecutter.package_name }}.worker.base import close_runtimes
-from {{ cookiecutter.package_name }}.worker.housekeeping import (
-{%- if 'email' in cookiecutter | features %}
-    delete_expired_email_tokens,
-{%- endif %}
-    delete_expired_refresh_tokens,
-{%- if 'email' in cookiecutter | features %}
-    purge_expired_email_tokens,
-{%- endif %}
-    purge_expired_refresh_tokens,
-)
 from {{ cookiecutter.package_name }}.worker.schedule import beat_schedule
 
 
@@ -73,39 +64,3 @@ def test_an_interval_of_zero_switches_the_purge_off() -> None:
 def test_housekeeping_runs_on_its_own_queue() -> None:
     route = celery_app.amqp.router.route({}, purge_expired_refresh_tokens.name)
     assert route["queue"].name == "housekeeping"
-{%- if 'email' in cookiecutter | features %}
-
-
-def email_token(user: User, expires_in: timedelta) -> EmailToken:
-    return EmailToken(
-        user_id=user.id,
-        purpose=TokenPurpose.RESET_PASSWORD,
-        token_hash=uuid.uuid4().hex * 2,
-        email=user.email,
-        expires_at=utcnow() + expires_in,
-    )
-
-
-async def test_purge_deletes_only_expired_email_tokens(session: AsyncSession, user: User) -> None:
-    expired = email_token(user, timedelta(seconds=-1))
-    live = email_token(user, timedelta(minutes=30))
-    session.add_all([expired, live])
-    await session.commit()
-
-    assert await delete_expired_email_tokens(session) >= 1
-    remaining = set(
-        await session.scalars(select(EmailToken.id).where(EmailToken.user_id == user.id))
-    )
-    assert remaining == {live.id}
-
-
-def test_email_token_purge_is_scheduled_and_runs_in_the_worker_runtime(
-    migrated_database: str,
-) -> None:
-    entry = beat_schedule(get_settings())["purge-expired-email-tokens"]
-    assert entry["task"] == purge_expired_email_tokens.name
-    try:
-        assert isinstance(purge_expired_email_tokens.apply().get(), int)
-    finally:
-        close_runtimes()
-{%- endif %}

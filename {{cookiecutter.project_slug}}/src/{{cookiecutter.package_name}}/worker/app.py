@@ -20,22 +20,15 @@ from {{ cookiecutter.package_name }}.worker.schedule import beat_schedule
 DEFAULT_QUEUE = "default"
 HOUSEKEEPING_QUEUE = "housekeeping"
 
-# Modules that define tasks; the worker imports them at start-up.
-{%- if 'jobs' in cookiecutter | features or 'email' in cookiecutter | features or ('beat' in cookiecutter | features and 'auth' in cookiecutter | features) %}
-TASK_MODULES: list[str] = [
-{%- if 'jobs' in cookiecutter | features %}
-    "{{ cookiecutter.package_name }}.jobs.tasks",
-{%- endif %}
-{%- if 'email' in cookiecutter | features %}
-    "{{ cookiecutter.package_name }}.mail.tasks",
-{%- endif %}
-{%- if 'beat' in cookiecutter | features and 'auth' in cookiecutter | features %}
-    "{{ cookiecutter.package_name }}.worker.housekeeping",
-{%- endif %}
-]
-{%- else %}
-TASK_MODULES: list[str] = []
-{%- endif %}
+# Modules that define tasks, in the domains they serve; the worker imports them at start-up.
+{%- set task_modules = [] %}
+{%- for module, needs in [("jobs.tasks", ["jobs"]), ("mail.tasks", ["email"]), ("auth.housekeeping", ["beat", "auth"]), ("account.housekeeping", ["beat", "email"])] %}
+{%- if needs | reject("in", cookiecutter | features) | list | length == 0 %}{% set _ = task_modules.append(module) %}{% endif %}
+{%- endfor %}
+TASK_MODULES: list[str] = [{% for module in task_modules %}
+    "{{ cookiecutter.package_name }}.{{ module }}",{% endfor %}
+{%- if task_modules %}
+{% endif %}]
 
 
 def broker_transport_options(settings: Settings) -> dict[str, Any]:
