@@ -51,7 +51,7 @@ OVER_THE_LIMIT = {
 }
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
 TAG_LINES_TARGET = 759
-TAG_LINES_CEILING = 1310
+TAG_LINES_CEILING = 1286
 
 
 def tag_lines() -> dict[str, int]:

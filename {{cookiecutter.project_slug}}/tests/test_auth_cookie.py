@@ -17,12 +17,13 @@ from httpx import ASGITransport, AsyncClient, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
+from {{ cookiecutter.package_name }}.auth.cookies import REFRESH_COOKIE
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.csrf import CSRF_COOKIE, CSRF_HEADER, SAFE_METHODS
 from {{ cookiecutter.package_name }}.core.db import get_session
 from {{ cookiecutter.package_name }}.core.security import create_token
 from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.users.dependencies import ACCESS_COOKIE
 from {{ cookiecutter.package_name }}.users.models import User
 {%- if 'jobs' in cookiecutter | features %}
 from tests.fixtures.jobs import add_job

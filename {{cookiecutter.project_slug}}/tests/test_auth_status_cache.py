@@ -1,7 +1,7 @@
 """Authentication reads no user row on most requests, and revocation still arrives in time.
 
 Each process keeps every user's status (active? administrator?) for AUTH_STATUS_CACHE_SECONDS
-(`auth/principal.py`). Here the bound is short, so the tests can wait it out.
+(`users/principal.py`). Here the bound is short, so the tests can wait it out.
 """
 
 from __future__ import annotations

@@ -16,9 +16,7 @@ from httpx import AsyncClient
 from kombu.exceptions import OperationalError as KombuOperationalError
 from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession
-{% if auth %}
-from {{ cookiecutter.package_name }}.auth.principal import Principal
-{%- endif %}
+
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.jobs import router as jobs_router
 from {{ cookiecutter.package_name }}.jobs import service, tasks
@@ -27,6 +25,7 @@ from {{ cookiecutter.package_name }}.jobs.models import Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import EXAMPLE_TEXT, JobCreate
 {%- if auth %}
 from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.principal import Principal
 {%- endif %}
 from {{ cookiecutter.package_name }}.worker.base import REQUEST_ID_HEADER
 from tests.fixtures.jobs import {% if auth %}CountJobs, MakeJob, add_job{% else %}CountJobs, MakeJob{% endif %}

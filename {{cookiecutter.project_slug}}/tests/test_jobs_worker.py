@@ -21,9 +21,7 @@ from celery.contrib.testing.worker import start_worker
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-{% if auth %}
-from {{ cookiecutter.package_name }}.auth.principal import Principal
-{%- endif %}
+
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.jobs import service
 from {{ cookiecutter.package_name }}.jobs.exceptions import TransientJobError
@@ -32,6 +30,7 @@ from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
 from {{ cookiecutter.package_name }}.jobs.tasks import run_job, send_run_job
 {%- if auth %}
 from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.principal import Principal
 {%- endif %}
 from {{ cookiecutter.package_name }}.worker.app import celery_app
 from {{ cookiecutter.package_name }}.worker.base import close_runtimes, run_with_session

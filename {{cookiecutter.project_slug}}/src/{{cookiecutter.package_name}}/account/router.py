@@ -1,4 +1,5 @@
-"""`/api/v1/auth`: email verification and password reset. Thin: the logic lives in `service.py`.
+"""`/api/v1/auth`: sign-up with a verified address, email verification and password reset. Thin:
+the logic lives in `service.py`.
 
 The two "send me a link" routes answer 202 with the same body whether or not the address has an
 account, and the email leaves after the response, so neither the answer nor its timing tells who
@@ -23,9 +24,25 @@ from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.mail.outbox import OutboxDep
-from {{ cookiecutter.package_name }}.users.schemas import UserRead
+from {{ cookiecutter.package_name }}.users import service as users_service
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserRead
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=error_responses(409, 422, 503),
+)
+async def signup(
+    body: UserCreate, session: SessionDep, settings: SettingsDep, outbox: OutboxDep
+) -> UserRead:
+    """Create an account, and email a link that verifies its address."""
+    user = await users_service.create_user(session, email=body.email, password=body.password)
+    await service.send_verification(session, user, settings, outbox)
+    return UserRead.model_validate(user)
 
 
 @router.post(

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-{% if 'email' in cookiecutter | features -%}
-from {{ cookiecutter.package_name }}.account.exceptions import EmailNotVerified
-{% endif -%}
-from {{ cookiecutter.package_name }}.auth import service
+from {{ cookiecutter.package_name }}.auth import {% if 'email' in cookiecutter | features %}exceptions, {% endif %}service
 from {{ cookiecutter.package_name }}.auth.dependencies import LOGIN_ROUTE, LoginForm
 from {{ cookiecutter.package_name }}.auth.schemas import RefreshRequest, TokenPair
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
@@ -24,7 +21,7 @@ async def login(form: LoginForm, session: SessionDep, settings: SettingsDep) -> 
     user = await service.authenticate(session, form.username, form.password)
 {%- if 'email' in cookiecutter | features %}
     if settings.require_verified_email and user.email_verified_at is None:
-        raise EmailNotVerified
+        raise exceptions.EmailNotVerified
 {%- endif %}
     return await service.login(session, user, settings)
 

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-{% if 'email' in cookiecutter | features -%}
-from {{ cookiecutter.package_name }}.account.exceptions import EmailNotVerified
-{% endif -%}
-from {{ cookiecutter.package_name }}.auth import service
+from {{ cookiecutter.package_name }}.auth import {% if 'email' in cookiecutter | features %}exceptions, {% endif %}service
 from {{ cookiecutter.package_name }}.auth.cookies import (
     RefreshCookie,
     clear_auth_cookies,
@@ -48,7 +45,7 @@ async def login(
     user = await service.authenticate(session, form.username, form.password)
 {%- if 'email' in cookiecutter | features %}
     if settings.require_verified_email and user.email_verified_at is None:
-        raise EmailNotVerified
+        raise exceptions.EmailNotVerified
 {%- endif %}
     pair = await service.login(session, user, settings)
     set_auth_cookies(response, request, pair, settings)

@@ -15,8 +15,8 @@ from fastapi import Cookie, Depends, Request, Response
 from {{ cookiecutter.package_name }}.auth.schemas import CookieSession, TokenPair
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import UnauthorizedError
+from {{ cookiecutter.package_name }}.users.dependencies import ACCESS_COOKIE
 
-ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
 
 

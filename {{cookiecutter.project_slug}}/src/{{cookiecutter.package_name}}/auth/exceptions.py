@@ -1,8 +1,9 @@
-"""Errors of the auth domain."""
+"""Errors of the auth domain. The errors about the caller's access token and status are in
+`users/exceptions.py`."""
 
 from __future__ import annotations
 
-from {{ cookiecutter.package_name }}.core.errors import ForbiddenError, UnauthorizedError
+from {{ cookiecutter.package_name }}.core.errors import {% if 'email' in cookiecutter | features %}ForbiddenError, {% endif %}UnauthorizedError
 
 
 class InvalidCredentials(UnauthorizedError):
@@ -10,21 +11,15 @@ class InvalidCredentials(UnauthorizedError):
     message = "Incorrect email or password"
 
 
-class InvalidToken(UnauthorizedError):
-    code = "invalid_token"
-    message = "The token is invalid or expired"
-
-
 class RefreshTokenReused(UnauthorizedError):
     code = "refresh_token_reused"
     message = "This refresh token was already used; the session has been revoked, log in again"
+{%- if 'email' in cookiecutter | features %}
 
 
-class InactiveUser(ForbiddenError):
-    code = "inactive_user"
-    message = "This account is disabled"
+class EmailNotVerified(ForbiddenError):
+    """Login refused while REQUIRE_VERIFIED_EMAIL is on and the address is unverified."""
 
-
-class NotSuperuser(ForbiddenError):
-    code = "not_superuser"
-    message = "This action needs an administrator"
+    code = "email_not_verified"
+    message = "Verify your email address first: follow the link we sent, or request a new one"
+{%- endif %}

@@ -9,12 +9,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.auth.exceptions import (
-    InactiveUser,
-    InvalidCredentials,
-    InvalidToken,
-    RefreshTokenReused,
-)
+from {{ cookiecutter.package_name }}.auth.exceptions import InvalidCredentials, RefreshTokenReused
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken
 from {{ cookiecutter.package_name }}.auth.schemas import TokenPair
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -26,6 +21,7 @@ from {{ cookiecutter.package_name }}.core.security import (
     decode_token,
     verify_password_in_thread,
 )
+from {{ cookiecutter.package_name }}.users.exceptions import InactiveUser, InvalidToken
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.service import get_user_by_email
 

@@ -6,13 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends
-{% if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
-{%- endif %}
+
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.items.models import Item
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.items.service import get_owned_item
+from {{ cookiecutter.package_name }}.users.dependencies import CurrentPrincipal
 
 
 async def get_item_for_owner(

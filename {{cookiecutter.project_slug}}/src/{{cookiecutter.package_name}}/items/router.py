@@ -6,9 +6,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
-{% if auth %}
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
-{%- endif %}
+
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page, PageParamsDep
@@ -16,6 +14,9 @@ from {{ cookiecutter.package_name }}.core.responses import JSONModelResponse, mo
 from {{ cookiecutter.package_name }}.items import service
 from {{ cookiecutter.package_name }}.items.dependencies import {% if auth %}OwnedItem{% else %}PathItem{% endif %}
 from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemRead, ItemUpdate
+{%- if auth %}
+from {{ cookiecutter.package_name }}.users.dependencies import CurrentPrincipal
+{%- endif %}
 
 # Reads and creation answer with `model_response`: validated once, encoded once (core/responses.py).
 router = APIRouter(prefix="/items", tags=["items"])

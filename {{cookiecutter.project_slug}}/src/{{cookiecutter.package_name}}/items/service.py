@@ -7,13 +7,13 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-{% if 'auth' in cookiecutter | features -%}
-from {{ cookiecutter.package_name }}.auth.principal import Principal
-{% endif -%}
 from {{ cookiecutter.package_name }}.core.pagination import PageParams
 from {{ cookiecutter.package_name }}.items.exceptions import ItemNotFound
 from {{ cookiecutter.package_name }}.items.models import Item
 from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemRead, ItemUpdate
+{%- if 'auth' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.users.principal import Principal
+{%- endif %}
 
 # Reads select these columns with SQLAlchemy Core: plain rows, no identity map or unit of work,
 # validated once into `ItemRead`. Writes keep the ORM.

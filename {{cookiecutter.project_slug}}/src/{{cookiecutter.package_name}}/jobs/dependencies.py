@@ -7,13 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-{% if 'auth' in cookiecutter | features -%}
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
-{% endif -%}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.jobs.models import IDEMPOTENCY_KEY_MAX_LENGTH, Job
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.jobs.service import get_owned_job
+from {{ cookiecutter.package_name }}.users.dependencies import CurrentPrincipal
 
 
 async def get_job_for_owner(job_id: uuid.UUID, user: CurrentPrincipal, session: SessionDep) -> Job:

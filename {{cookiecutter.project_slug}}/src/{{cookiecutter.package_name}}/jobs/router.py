@@ -11,9 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-{% if 'auth' in cookiecutter | features -%}
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
-{% endif -%}
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.jobs import service
@@ -22,6 +19,9 @@ from {{ cookiecutter.package_name }}.jobs.exceptions import JobFailed
 from {{ cookiecutter.package_name }}.jobs.models import JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate, JobRead
 from {{ cookiecutter.package_name }}.jobs.tasks import send_run_job
+{%- if 'auth' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.users.dependencies import CurrentPrincipal
+{%- endif %}
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 

@@ -25,9 +25,6 @@ from sqlalchemy import func, literal, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-{% if 'auth' in cookiecutter | features -%}
-from {{ cookiecutter.package_name }}.auth.principal import Principal
-{% endif -%}
 from {{ cookiecutter.package_name }}.core.db import UTCDateTime, utcnow
 from {{ cookiecutter.package_name }}.jobs.exceptions import (
     IdempotencyKeyReused,
@@ -36,6 +33,9 @@ from {{ cookiecutter.package_name }}.jobs.exceptions import (
 )
 from {{ cookiecutter.package_name }}.jobs.models import FINISHED_STATES, Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
+{%- if 'auth' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.users.principal import Principal
+{%- endif %}
 
 logger = structlog.get_logger(__name__)
 

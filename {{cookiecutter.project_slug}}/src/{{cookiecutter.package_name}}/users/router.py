@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from {{ cookiecutter.package_name }}.auth.dependencies import (
-    CurrentSuperuser,
-    CurrentUser,
-    UserStatusCacheDep,
-)
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page, PageParamsDep
 from {{ cookiecutter.package_name }}.users import service
-from {{ cookiecutter.package_name }}.users.dependencies import UserByIdDep
+from {{ cookiecutter.package_name }}.users.dependencies import (
+    CurrentSuperuser,
+    CurrentUser,
+    UserByIdDep,
+    UserStatusCacheDep,
+)
 from {{ cookiecutter.package_name }}.users.schemas import UserAdminUpdate, UserRead, UserUpdateMe
 
 router = APIRouter(prefix="/users", tags=["users"])
