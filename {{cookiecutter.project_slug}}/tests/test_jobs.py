@@ -12,14 +12,15 @@ from typing import Any
 
 import pytest
 import structlog
+from fastapi import FastAPI
 from httpx import AsyncClient
 from kombu.exceptions import OperationalError as KombuOperationalError
 from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.jobs import router as jobs_router
 from {{ cookiecutter.package_name }}.jobs import service, tasks
+from {{ cookiecutter.package_name }}.jobs.dependencies import job_publisher
 from {{ cookiecutter.package_name }}.jobs.exceptions import BrokerUnavailable, TransientJobError
 from {{ cookiecutter.package_name }}.jobs.models import Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import EXAMPLE_TEXT, JobCreate
@@ -47,9 +48,11 @@ class SentJobs:
 
 
 @pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> SentJobs:
+def sent(app: FastAPI) -> SentJobs:
+    """Records the jobs the API hands to the broker, instead of publishing them (the `app`
+    fixture clears the override after the test)."""
     recorder = SentJobs()
-    monkeypatch.setattr(jobs_router, "send_run_job", recorder)
+    app.dependency_overrides[job_publisher] = lambda: recorder
     return recorder
 
 

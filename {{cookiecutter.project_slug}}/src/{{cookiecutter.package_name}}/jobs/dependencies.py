@@ -10,7 +10,8 @@ from fastapi import Depends, Header
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.jobs.models import IDEMPOTENCY_KEY_MAX_LENGTH, Job
 {%- if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.jobs.service import get_owned_job
+from {{ cookiecutter.package_name }}.jobs.service import SendJob, get_owned_job
+from {{ cookiecutter.package_name }}.jobs.tasks import send_run_job
 from {{ cookiecutter.package_name }}.users.dependencies import CurrentPrincipal
 
 
@@ -21,7 +22,8 @@ async def get_job_for_owner(job_id: uuid.UUID, user: CurrentPrincipal, session: 
 
 OwnedJob = Annotated[Job, Depends(get_job_for_owner)]
 {%- else %}
-from {{ cookiecutter.package_name }}.jobs.service import get_job
+from {{ cookiecutter.package_name }}.jobs.service import SendJob, get_job
+from {{ cookiecutter.package_name }}.jobs.tasks import send_run_job
 
 
 async def get_job_in_path(job_id: uuid.UUID, session: SessionDep) -> Job:
@@ -42,3 +44,11 @@ IdempotencyKey = Annotated[
         "same key and body returns the same job instead of creating another.",
     ),
 ]
+
+
+def job_publisher() -> SendJob:
+    """What hands a new job to the broker: the Celery task. Tests override this dependency."""
+    return send_run_job
+
+
+JobPublisher = Annotated[SendJob, Depends(job_publisher)]

@@ -14,11 +14,10 @@ from fastapi import APIRouter, Response, status
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.jobs import service
-from {{ cookiecutter.package_name }}.jobs.dependencies import IdempotencyKey, {% if 'auth' in cookiecutter | features %}OwnedJob{% else %}PathJob{% endif %}
+from {{ cookiecutter.package_name }}.jobs.dependencies import IdempotencyKey, JobPublisher, {% if 'auth' in cookiecutter | features %}OwnedJob{% else %}PathJob{% endif %}
 from {{ cookiecutter.package_name }}.jobs.exceptions import JobFailed
 from {{ cookiecutter.package_name }}.jobs.models import JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate, JobRead
-from {{ cookiecutter.package_name }}.jobs.tasks import send_run_job
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.users.dependencies import CurrentPrincipal
 {%- endif %}
@@ -49,19 +48,22 @@ async def create_job(
     user: CurrentPrincipal,
     session: SessionDep,
     response: Response,
+    publish: JobPublisher,
 ) -> JobRead:
     """Enqueue a job (`{}` runs the example). Safe to retry with the same `Idempotency-Key`."""
-    job, created = await service.enqueue_job(
-        session, user, body, idempotency_key, send=send_run_job
-    )
+    job, created = await service.enqueue_job(session, user, body, idempotency_key, send=publish)
 {%- else %}
     responses={**REPLAYED, **error_responses(409, 422, 503)},
 )
 async def create_job(
-    body: JobCreate, idempotency_key: IdempotencyKey, session: SessionDep, response: Response
+    body: JobCreate,
+    idempotency_key: IdempotencyKey,
+    session: SessionDep,
+    response: Response,
+    publish: JobPublisher,
 ) -> JobRead:
     """Enqueue a job (`{}` runs the example). Safe to retry with the same `Idempotency-Key`."""
-    job, created = await service.enqueue_job(session, body, idempotency_key, send=send_run_job)
+    job, created = await service.enqueue_job(session, body, idempotency_key, send=publish)
 {%- endif %}
     if not created:
         response.status_code = status.HTTP_200_OK
