@@ -7,13 +7,15 @@ Nothing here needs a third-party package: hooks run in whatever Python runs cook
 
 from __future__ import annotations
 
+import itertools
 import json
 import keyword
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 OPTIONS: dict[str, Any] = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())
@@ -128,14 +130,129 @@ FIELD_RULES: dict[str, Callable[[str], str | None]] = {
     "version": _version,
 }
 
-# Real contradictions only: options that merely do not apply are ignored (see `features`).
-CONTRADICTIONS: list[tuple[Callable[[Mapping[str, Any]], bool], str]] = [
+
+def _other_than(option: str, *values: Any) -> tuple[Any, ...]:
+    """Every choice of `option` but these: a new choice joins the conditions below by itself."""
+    return tuple(choice for choice in CHOICE_OPTIONS[option] if choice not in values)
+
+
+# A condition: option -> the values it must have. It holds when every option named has one of
+# its values; on a partial answer set it can only be decided once all of them are answered.
+Condition = Mapping[str, tuple[Any, ...]]
+ALWAYS: Condition = MappingProxyType({})
+
+# Real contradictions only: options that merely do not apply are ignored (see `OPTION_AXES`).
+# Each is (the condition under which the answers cannot work, the refusal).
+CONTRADICTIONS: list[tuple[Condition, str]] = [
     (
-        lambda a: a["auth"] != "none" and a["database"] == "none",
+        {"auth": _other_than("auth", "none"), "database": ("none",)},
         "auth={auth} needs a database, but database=none; set database=postgresql or sqlite, "
         "or set auth=none",
     ),
 ]
+
+
+class Axis(NamedTuple):
+    """How a choice or yes/no option varies: what the test matrix reads (tests/harness/matrix.py).
+
+    `runtime`: the option changes the code a bake runs, so the runtime layer varies it. The others
+    change only files that the static layer and the deploy validators check (deploy manifests,
+    CI, proxy, license), and the runtime layer leaves them at their defaults.
+    `applies_when`: the condition under which the option makes a difference; otherwise
+    `features()` drops it and the bake ignores it (empty: it always applies).
+    """
+
+    runtime: bool
+    applies_when: Condition = ALWAYS
+
+
+# Every choice and yes/no option of cookiecutter.json, classified (tests/test_rules.py fails for
+# an option missing here, and checks `applies_when` against `features()`). Free-text options are
+# in FIELD_RULES instead; the matrix keeps them at their defaults.
+OPTION_AXES: dict[str, Axis] = {
+    "license": Axis(runtime=False),
+    "python_version": Axis(runtime=True),
+    "database": Axis(runtime=True),
+    "auth": Axis(runtime=True),
+    "worker": Axis(runtime=True),
+    "broker": Axis(runtime=True, applies_when={"worker": ("celery",)}),
+    "use_beat": Axis(runtime=True, applies_when={"worker": ("celery",)}),
+    "use_flower": Axis(runtime=True, applies_when={"worker": ("celery",)}),
+    "cache": Axis(runtime=True),
+    # Email verification and password reset write to a user: no auth, no mail.
+    "email": Axis(
+        runtime=True,
+        applies_when={"auth": _other_than("auth", "none"), "database": _other_than("database", "none")},
+    ),
+    "use_sentry": Axis(runtime=True),
+    "use_prometheus": Axis(runtime=True),
+    "log_shipping": Axis(runtime=False),
+    "reverse_proxy": Axis(runtime=False),
+    "ci": Axis(runtime=False),
+    "container_registry": Axis(runtime=False, applies_when={"ci": _other_than("ci", "none")}),
+    "use_kubernetes": Axis(runtime=False),
+    "use_heroku": Axis(runtime=False),
+    "use_render": Axis(runtime=False),
+    "use_watchtower": Axis(runtime=False),
+    # The examples need a table.
+    "include_examples": Axis(runtime=True, applies_when={"database": _other_than("database", "none")}),
+}
+RUNTIME_OPTIONS = tuple(option for option, axis in OPTION_AXES.items() if axis.runtime)
+
+
+def option_values(option: str) -> list[Any]:
+    """The values of a choice or yes/no option, default first."""
+    if option in CHOICE_OPTIONS:
+        return list(CHOICE_OPTIONS[option])
+    return [DEFAULTS[option], not DEFAULTS[option]]
+
+
+def _holds(condition: Condition, answers: Mapping[str, Any]) -> bool:
+    return all(answers[option] in values for option, values in condition.items())
+
+
+def applies(option: str, answers: Mapping[str, Any]) -> bool:
+    """Whether the option makes a difference to a bake with these (complete) answers."""
+    axis = OPTION_AXES.get(option)
+    return axis is None or _holds(axis.applies_when, answers)
+
+
+def _linked(options: Iterable[str]) -> list[str]:
+    """These options and every option that can decide whether they are refused or ignored."""
+    linked = set(options)
+    frontier = list(linked)
+    while frontier:
+        option = frontier.pop()
+        axis = OPTION_AXES.get(option)
+        near = set(axis.applies_when) if axis else set()
+        for condition, _ in CONTRADICTIONS:
+            if option in condition:
+                near |= set(condition)
+        frontier += near - linked
+        linked |= near
+    return sorted(linked)
+
+
+def completable(partial: Mapping[str, Any], *, ignored_at_default: bool = False) -> bool:
+    """Whether some valid answer set contains these (possibly partial) choice and yes/no answers.
+
+    With `ignored_at_default`, one where every option that does not apply is at its default too:
+    the test matrix asks this, so that no row pretends to cover a value its bake ignores. Only the
+    options linked to the given ones by a condition are tried, so this stays cheap.
+    """
+    missing = [option for option in _linked(partial) if option not in partial]
+    for values in itertools.product(*(option_values(option) for option in missing)):
+        answers = {**partial, **dict(zip(missing, values, strict=True))}
+        if any(
+            set(condition) <= answers.keys() and _holds(condition, answers) for condition, _ in CONTRADICTIONS
+        ):
+            continue
+        if ignored_at_default and any(
+            value != DEFAULTS[option] and not applies(option, answers) for option, value in answers.items()
+        ):
+            continue
+        return True
+    return False
 
 
 def validate(answers: Mapping[str, Any]) -> list[str]:
@@ -159,7 +276,7 @@ def validate(answers: Mapping[str, Any]) -> list[str]:
             errors.append(message)
     if errors:
         return errors
-    return [message.format(**answers) for broken, message in CONTRADICTIONS if broken(answers)]
+    return [message.format(**answers) for condition, message in CONTRADICTIONS if _holds(condition, answers)]
 
 
 def features(answers: Mapping[str, Any]) -> frozenset[str]:
@@ -189,10 +306,12 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
     if a["email"] == "smtp" and "auth" in on:
         on.add("email")
     on |= {name for name in ("sentry", "prometheus") if a[f"use_{name}"]}
+    if a["license"] == "Proprietary":
+        on.add("proprietary")
     if a["log_shipping"] == "fluent-bit":
         on.add("fluent_bit")
     if a["reverse_proxy"] != "none":
-        on.add(a["reverse_proxy"])
+        on |= {"proxy", a["reverse_proxy"]}
     if a["ci"] != "none":
         on |= {a["ci"], a["container_registry"]}
     on |= {name for name in ("kubernetes", "heroku", "render", "watchtower") if a[f"use_{name}"]}
