@@ -37,3 +37,16 @@ def test_core_product_is_complete_less_contradictions() -> None:
                if not matrix.allowed(dict(zip(matrix.CORE_AXES, r, strict=True)))]  # fmt: skip
     assert len(rows) + len(refused) == sizes[0] * sizes[1] * sizes[2] * sizes[3] * sizes[4]
     assert len({tuple(sorted(r.items())) for r in rows}) == len(rows)
+
+
+def test_axes_come_from_the_rule_set() -> None:
+    assert set(matrix.AXES) == set(rules.OPTION_AXES)
+    assert list(matrix.RUNTIME_AXES) == list(rules.RUNTIME_OPTIONS)
+    assert set(matrix.CORE_AXES) <= set(rules.RUNTIME_OPTIONS)
+
+
+def test_runtime_rows_leave_ignored_options_at_their_defaults() -> None:
+    for over in matrix.runtime_variants():
+        answers = {**rules.DEFAULTS, "project_slug": "my-service", "package_name": "my_service", **over}
+        assert rules.validate(answers) == [], over
+        assert [option for option in over if not rules.applies(option, answers)] == [], over

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +32,108 @@ def test_every_option_of_the_design_exists_with_a_prompt() -> None:
 
 
 def test_yes_no_options_are_json_booleans() -> None:
-    expected = {
-        "use_beat", "use_flower", "use_sentry", "use_prometheus", "use_kubernetes",
-        "use_heroku", "use_render", "use_watchtower", "include_examples",
-    }  # fmt: skip
-    assert set(rules.BOOLEAN_OPTIONS) == expected
+    """A yes/no option is a JSON boolean (cookiecutter's boolean variable), never a "y"/"n" choice."""
+    raw = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())
+    yes_no_words = {"y", "n", "yes", "no", "true", "false"}
+    spelled_out = [
+        option
+        for option, value in raw.items()
+        if not option.startswith("_")
+        and (
+            (isinstance(value, str) and value.lower() in yes_no_words)
+            or (isinstance(value, list) and {str(v).lower() for v in value} <= yes_no_words)
+        )
+    ]
+    assert spelled_out == []
+    assert [option for option in raw if option.startswith("use_") and not isinstance(raw[option], bool)] == []
+    assert sorted(option for option, value in raw.items() if isinstance(value, bool)) == rules.BOOLEAN_OPTIONS
+
+
+def test_every_option_is_classified() -> None:
+    """The matrix is built from `OPTION_AXES`: an option missing there would be varied blindly."""
+    unclassified = [o for o in rules.DEFAULTS if o not in rules.OPTION_AXES and o not in rules.FIELD_RULES]
+    assert unclassified == [], (
+        f"{', '.join(unclassified)} not classified: add an Axis to OPTION_AXES in hooks/rules.py "
+        "(does it change running code? when does it apply?), as CONTRIBUTING.md's walkthrough "
+        '"Adding an option" says in step 2'
+    )
+    assert set(rules.OPTION_AXES) == set(rules.CHOICE_OPTIONS) | set(rules.BOOLEAN_OPTIONS)
+    assert not set(rules.OPTION_AXES) & set(rules.FIELD_RULES)
+
+
+def test_conditions_name_real_options_and_values() -> None:
+    conditions = [axis.applies_when for axis in rules.OPTION_AXES.values()]
+    conditions += [condition for condition, _ in rules.CONTRADICTIONS]
+    for condition in conditions:
+        for option, values in condition.items():
+            assert values, option
+            assert set(values) <= set(rules.option_values(option)), (option, values)
+    for option, axis in rules.OPTION_AXES.items():
+        assert option not in axis.applies_when, f"{option} cannot depend on itself"
+
+
+# Every combination of the options that conditions name, each with every value of one other option
+# (the rest at defaults): a condition that features() has and OPTION_AXES lacks shows up here.
+SWITCHES = sorted({o for axis in rules.OPTION_AXES.values() for o in axis.applies_when}
+                  | {o for condition, _ in rules.CONTRADICTIONS for o in condition})  # fmt: skip
+SAMPLE_ROWS = [
+    answers(**dict(zip(SWITCHES, values, strict=True)), **{other: value})
+    for values in itertools.product(*(rules.option_values(o) for o in SWITCHES))
+    for other in rules.OPTION_AXES
+    if other not in SWITCHES
+    for value in rules.option_values(other)
+]
+
+
+@pytest.mark.parametrize("option", sorted(rules.OPTION_AXES))
+def test_applies_when_agrees_with_features(option: str) -> None:
+    """Where an option applies, its values give different features; where not, the same ones."""
+    wrong: dict[str, list[dict[str, Any]]] = {"ignored": [], "applies": []}
+    changes_somewhere = False
+    for row in SAMPLE_ROWS:
+        valid = [
+            row | {option: v} for v in rules.option_values(option) if not rules.validate(row | {option: v})
+        ]
+        if len(valid) < 2:  # a contradiction leaves one value: that is a refusal, not an ignored option
+            continue
+        changes = len({rules.features(answers) for answers in valid}) > 1
+        changes_somewhere |= changes
+        if changes != rules.applies(option, row):
+            wrong["applies" if rules.applies(option, row) else "ignored"].append(row)
+    if not changes_somewhere:
+        # Only its own `{{ cookiecutter.<option> }}` substitutions use it (python_version): nothing
+        # can be ignored, so nothing to declare.
+        assert not rules.OPTION_AXES[option].applies_when
+        return
+    assert wrong["ignored"] == [], f"{option} is declared ignored where it changes features"
+    assert wrong["applies"] == [], f"{option} is declared to apply where it changes no feature"
+
+
+def test_partial_answers_are_judged_by_their_completions() -> None:
+    assert rules.completable({"auth": "cookie"})
+    assert not rules.completable({"auth": "cookie", "database": "none"})
+    assert rules.completable({"worker": "none", "broker": "rabbitmq"})
+    # With ignored_at_default, an option that does not apply must stay at its default.
+    assert not rules.completable({"worker": "none", "broker": "rabbitmq"}, ignored_at_default=True)
+    assert rules.completable({"email": "none"}, ignored_at_default=True)
+    assert not rules.completable({"email": "none", "database": "none"}, ignored_at_default=True)
+    assert not rules.completable({"email": "none", "auth": "none"}, ignored_at_default=True)
+
+
+# `cookiecutter.<option>` of a choice or yes/no option, except as a plain `{{ cookiecutter.x }}`.
+RAW_OPTION_RE = re.compile(r"(?<!\{\{ )cookiecutter(?:\.(\w+)|\[[\"'](\w+)[\"']\])(?! \}\})")
+
+
+def test_templates_test_features_not_raw_options() -> None:
+    """Templates branch on `cookiecutter | features`, so an implication is written once in rules.py."""
+    raw_tests = []
+    for path in TEMPLATE_DIR.rglob("*"):
+        if path.is_file() and rules.LICENSE_TEXTS_DIR not in path.parts and path.name != "uv.lock":
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                for match in RAW_OPTION_RE.finditer(line):
+                    if (match.group(1) or match.group(2)) in rules.OPTION_AXES:
+                        raw_tests.append(f"{path.relative_to(TEMPLATE_DIR)}:{number}: {line.strip()}")
+    assert raw_tests == []
 
 
 def test_default_variant_features() -> None:

@@ -21,53 +21,32 @@ Tuple = tuple[tuple[str, Any], ...]
 
 # The options the matrix varies: every choice and yes/no option. Free-text answers stay at defaults.
 AXES: dict[str, list[Any]] = {
-    **{name: list(values) for name, values in rules.CHOICE_OPTIONS.items()},
-    **{name: [rules.DEFAULTS[name], not rules.DEFAULTS[name]] for name in rules.BOOLEAN_OPTIONS},
+    name: rules.option_values(name) for name in [*rules.CHOICE_OPTIONS, *rules.BOOLEAN_OPTIONS]
 }
 CANDIDATES_PER_ROW = 4
 CORE_AXES = ("database", "auth", "worker", "broker", "cache")
 
 
 def allowed(partial: Mapping[str, Any]) -> bool:
-    """Whether a (partial) assignment can be part of a valid answer set."""
-    return not (partial.get("database") == "none" and partial.get("auth", "none") != "none")
+    """Whether a (partial) assignment can be part of a valid answer set (`rules.CONTRADICTIONS`)."""
+    return rules.completable(partial)
 
 
-# Options that change the code a bake runs. The rest (license, log shipping, proxy, CI, registry,
-# Kubernetes, Heroku, Render, Watchtower) only change files that the static layer and the deploy
-# validators check, so the runtime layer keeps them at their defaults.
-RUNTIME_AXES: dict[str, list[Any]] = {
-    name: AXES[name]
-    for name in (
-        "database", "auth", "worker", "broker", "use_beat", "use_flower", "cache", "email",
-        "use_sentry", "use_prometheus", "include_examples", "python_version",
-    )
-}  # fmt: skip
+# The options that change the code a bake runs (`runtime` in `rules.OPTION_AXES`). The others only
+# change files that the static layer and the deploy validators check, so the runtime layer keeps
+# them at their defaults.
+RUNTIME_AXES: dict[str, list[Any]] = {name: AXES[name] for name in rules.RUNTIME_OPTIONS}
 RUNTIME_SEED = 4  # the first seed that gives the smallest set found (13 rows, seeds 1-11)
 
 
 def effective(partial: Mapping[str, Any]) -> bool:
-    """`allowed`, and an option that does not apply stays at its default.
+    """`allowed`, and an option that does not apply (`applies_when` in `rules.OPTION_AXES`) stays at
+    its default.
 
     A pair like (worker=none, broker=rabbitmq) tests nothing, so it is not wanted, and a row cannot
     pretend to cover a broker value that its bake ignores.
     """
-    if not allowed(partial):
-        return False
-    ignored_unless = {
-        "worker": ("celery", ("broker", "use_beat", "use_flower")),
-        "auth": (None, ("email",)),  # email needs a user to write to
-        "database": (None, ("include_examples",)),  # the examples need a table
-    }
-    implied = dict(partial)
-    if implied.get("database") == "none":  # so the rows cannot dead-end: no database, no auth
-        implied["auth"] = "none"
-    for switch, (needed, options) in ignored_unless.items():
-        value = implied.get(switch)
-        off = value is not None and (value == "none" if needed is None else value != needed)
-        if off and any(o in partial and partial[o] != rules.DEFAULTS[o] for o in options):
-            return False
-    return True
+    return rules.completable(partial, ignored_at_default=True)
 
 
 Allow = Callable[[Mapping[str, Any]], bool]
