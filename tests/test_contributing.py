@@ -53,7 +53,8 @@ def test_the_walkthrough_names_each_place_an_option_touches() -> None:
     assert steps == ["`cookiecutter.json`", "`hooks/rules.py`", "The templates", "The lock", "Tests",
                      "Docs", "Run"]  # fmt: skip
     for place in ("features()", "MANIFEST", "OWNED_IMPORTS", "__prompts__", "docs_tables.py --write",
-                  "tests/test_rules.py", "RUNTIME_AXES", "CHANGELOG.md"):  # fmt: skip
+                  "OPTION_AXES", "applies_when", "runtime=True", "tests/test_rules.py", "RUNTIME_SEED",
+                  "CHANGELOG.md"):  # fmt: skip
         assert place in walkthrough, place
 
 
@@ -72,12 +73,13 @@ def test_adding_an_option_as_the_walkthrough_says(tmp_path: Path) -> None:
     reordered["__prompts__"] = {**options["__prompts__"], "use_scratch": "Add the scratch module?"}
     options_path.write_text(json.dumps(reordered, indent=2) + "\n")
 
-    # 2. hooks/rules.py: the feature, and the path it owns.
+    # 2. hooks/rules.py: the feature (only with a database, as the walkthrough's example), and the
+    # path it owns.
     rules_path = copy / "hooks/rules.py"
     _replace_once(
         rules_path,
         "    return frozenset(on)\n",
-        '    if a["use_scratch"]:\n        on.add("scratch")\n    return frozenset(on)\n',
+        '    if a["use_scratch"] and has_db:\n        on.add("scratch")\n    return frozenset(on)\n',
     )
     _replace_once(
         rules_path,
@@ -89,15 +91,34 @@ def test_adding_an_option_as_the_walkthrough_says(tmp_path: Path) -> None:
     module = copy / "{{cookiecutter.project_slug}}" / SCRATCH_MODULE
     module.write_text('"""What the scratch option adds."""\n\nENABLED = True\n')
 
-    # 5. Tests: before the rule test learns the option, the suite refuses it.
-    before = _pytest(copy, "tests/test_rules.py", "-k", "yes_no_options")
-    assert before.returncode == 1, before.stdout[-2000:]
-    assert "use_scratch" in before.stdout, before.stdout[-2000:]
+    # 2, continued. Until the option is classified in OPTION_AXES, the rule tests refuse it and
+    # send the reader to the walkthrough.
+    classified = ("tests/test_rules.py", "-k", "classified or agrees_with_features")
+    unclassified = _pytest(copy, *classified)
+    assert unclassified.returncode == 1, unclassified.stdout[-2000:]
+    assert "use_scratch not classified" in unclassified.stdout, unclassified.stdout[-2000:]
+    assert "CONTRIBUTING.md" in unclassified.stdout, unclassified.stdout[-2000:]
+    # A classification without the condition features() has is refused too.
+    axes_anchor = "OPTION_AXES: dict[str, Axis] = {\n"
+    _replace_once(rules_path, axes_anchor, axes_anchor + '    "use_scratch": Axis(runtime=True),\n')
+    no_condition = _pytest(copy, *classified)
+    assert no_condition.returncode == 1, no_condition.stdout[-2000:]
+    assert "use_scratch is declared to apply where it changes no feature" in no_condition.stdout
+    with_database = '{"database": _other_than("database", "none")}'
     _replace_once(
-        copy / "tests/test_rules.py",
-        '"use_watchtower", "include_examples",',
-        '"use_watchtower", "include_examples", "use_scratch",',
+        rules_path,
+        '    "use_scratch": Axis(runtime=True),\n',
+        f'    "use_scratch": Axis(runtime=True, applies_when={with_database}),\n',
     )
+
+    # 5. Tests: the rule tests read the option model, so they need no edit; the matrices pick the
+    # option up by themselves, the runtime layer too since it changes running code.
+    runtime_axes = subprocess.run(
+        [sys.executable, "-c", "from harness import matrix; print(sorted(matrix.RUNTIME_AXES))"],
+        cwd=copy, env={**os.environ, "PYTHONPATH": "tests"},
+        check=True, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "'use_scratch'" in runtime_axes.stdout
 
     # 6. Docs: the generated tables are stale until regenerated; then a section by hand.
     tables = [sys.executable, "scripts/docs_tables.py"]
@@ -113,11 +134,12 @@ def test_adding_an_option_as_the_walkthrough_says(tmp_path: Path) -> None:
         "\n### use_scratch\n\nAdds the scratch module.\n\n## Which files belong to which feature",
     )
 
-    # 7. Run: the rule and docs tests pass on the copy (the mkdocs build and the tests that bake
-    # through fixtures are left to the full suite).
+    # 7. Run: the rule, matrix and docs tests pass on the copy, among them the runtime set's
+    # pairwise cover, now with use_scratch (the mkdocs build and the tests that bake through
+    # fixtures are left to the full suite).
     after = _pytest(
-        copy, "tests/test_rules.py", "tests/test_docs.py",
-        "-k", "not mkdocs and not production_refusals",
+        copy, "tests/test_rules.py", "tests/test_matrix.py", "tests/test_runtime.py", "tests/test_docs.py",
+        "-m", "not runtime", "-k", "not mkdocs and not production_refusals",
     )  # fmt: skip
     assert after.returncode == 0, after.stdout[-4000:]
     assert " passed" in after.stdout
