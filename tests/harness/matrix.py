@@ -24,6 +24,8 @@ AXES: dict[str, list[Any]] = {
     name: rules.option_values(name) for name in [*rules.CHOICE_OPTIONS, *rules.BOOLEAN_OPTIONS]
 }
 CANDIDATES_PER_ROW = 4
+# A choice of the suite, not a rule: the options whose interplay shapes a bake most get their full
+# product in the static layer (`core_product`).
 CORE_AXES = ("database", "auth", "worker", "broker", "cache")
 
 
