@@ -36,8 +36,8 @@ def load_rules(path: Path = RULES_PATH) -> ModuleType:
 
 
 class FeaturesExtension(Extension):
-    """Adds the `features`, `validation_errors`, `prune_plan`, `license_expression` and
-    `settings_classes` filters."""
+    """Adds the `features`, `validation_errors`, `prune_plan`, `license_expression`,
+    `settings_classes` and `compose_files` filters."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -77,3 +77,17 @@ class FeaturesExtension(Extension):
 
         environment.filters["license_expression"] = license_expression
         environment.filters["settings_classes"] = settings_classes
+
+        def compose_files(answers: Mapping[str, Any], stack: str) -> list[str]:
+            # The service files under compose/ that the bake keeps, in manifest order: `prod` ones
+            # (*.prod.yaml) for compose.prod.yaml, `dev` ones for compose.yaml to include.
+            pruned = set(rules.paths_to_prune(answers))
+            return [
+                path
+                for path in rules.manifest_paths(answers)
+                if path.startswith("compose/")
+                and path not in pruned
+                and path.endswith(".prod.yaml") == (stack == "prod")
+            ]
+
+        environment.filters["compose_files"] = compose_files

@@ -42,8 +42,6 @@ EXEMPT = {"README.md"}  # one README per variant says what that variant has
 # Files still above their limit, at the count they may not exceed. Lower a count when a file
 # improves; delete the entry once the file is within its limit (the test says when).
 OVER_THE_LIMIT = {
-    "compose.prod.yaml": 84,
-    "compose.yaml": 64,
     ".github/workflows/ci.yml": 41,
     "src/{{cookiecutter.package_name}}/main.py": 56,
     "migrations/versions/0001_initial.py": 39,
@@ -51,7 +49,7 @@ OVER_THE_LIMIT = {
 }
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
 TAG_LINES_TARGET = 759
-TAG_LINES_CEILING = 1286
+TAG_LINES_CEILING = 1242
 
 
 def tag_lines() -> dict[str, int]:
