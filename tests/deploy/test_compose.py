@@ -1,19 +1,40 @@
-"""compose.yaml and compose.prod.yaml, as `docker-compose config` resolves them."""
+"""compose.yaml and compose.prod.yaml, as `docker-compose config` resolves them, and the files under
+compose/ that they include and extend."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from harness.baking import Baked, run
+from harness.baking import Baked, rules, run
 
 from deploy.support import compose_model, load_yaml, tool
 
+# Each main file: the file of shared app settings its services extend, and whether it is production.
+STACKS = {"compose.yaml": ("compose/app.yaml", False), "compose.prod.yaml": ("compose/app.prod.yaml", True)}
 
-@pytest.mark.parametrize("name", ["compose.yaml", "compose.prod.yaml"])
+
+@pytest.mark.parametrize("name", list(STACKS))
 def test_compose_file_is_valid(baked: Baked, name: str) -> None:
     run([tool("docker-compose"), "-f", name, "config", "--quiet"], cwd=baked.path)
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", name], cwd=baked.path)
+
+
+def test_compose_folder_holds_valid_files_each_used_by_one_stack(baked: Baked) -> None:
+    """Every file under compose/ is a valid compose file that one main file includes (the kept
+    service files of its stack, in manifest order) or extends (the stack's shared app settings)."""
+    files = sorted(str(p.relative_to(baked.path)) for p in (baked.path / "compose").glob("*.yaml"))
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", *files], cwd=baked.path)
+    kept = [p for p in rules.manifest_paths(baked.answers) if p.startswith("compose/")]
+    kept = [p for p in kept if p not in rules.paths_to_prune(baked.answers)]
+    used = []
+    for name, (base, production) in STACKS.items():
+        main = load_yaml(baked.path / name)
+        included = main.get("include", [])
+        assert included == [p for p in kept if p.endswith(".prod.yaml") is production], name
+        assert main["services"]["api"]["extends"]["file"] == base
+        used += [*included, base]
+    assert sorted(used) == files
 
 
 def test_dev_compose_contract(baked: Baked) -> None:
@@ -51,7 +72,8 @@ def test_dev_compose_contract(baked: Baked) -> None:
         env = dict(line.split("=", 1) for line in (baked.path / ".env").read_text().splitlines()
                    if "=" in line and not line.startswith("#"))  # fmt: skip
         assert services["db"]["environment"]["POSTGRES_PASSWORD"] == env["POSTGRES_PASSWORD"]
-        assert env["POSTGRES_PASSWORD"] not in (baked.path / "compose.yaml").read_text()
+        for path in [baked.path / "compose.yaml", *(baked.path / "compose").glob("*.yaml")]:
+            assert env["POSTGRES_PASSWORD"] not in path.read_text(), path.name
 
 
 def test_prod_compose_contract(baked: Baked) -> None:
@@ -98,4 +120,7 @@ def test_prod_compose_contract(baked: Baked) -> None:
         assert api["environment"]["ROOT_PATH"] == ""
     assert ("watchtower" in services) is ("watchtower" in on)
     if "watchtower" in on:
-        assert api["labels"]["com.centurylinklabs.watchtower.enable"] == "true"
+        # Every container of the app's image is updated with it, Flower behind Traefik included.
+        for name in ("api", "migrate", "worker", "beat", "flower"):
+            if name in services:
+                assert services[name]["labels"]["com.centurylinklabs.watchtower.enable"] == "true", name
