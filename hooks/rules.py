@@ -453,6 +453,15 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_account.py": "email",
     "tests/test_account_rate_limit.py": ("email", "cache"),
     "tests/test_mail.py": "email",
+    # Guides in the bake's docs/, one per feature; the README lists the ones a bake keeps.
+    "docs/auth-cookies.md": "cookie",
+    "docs/email.md": "email",
+    "docs/metrics.md": "prometheus",
+    "docs/deploy/kubernetes.md": "kubernetes",
+    "docs/deploy/heroku.md": "heroku",
+    "docs/deploy/render.md": "render",
+    "docs/deploy/github-actions.md": "github",
+    "docs/deploy/gitlab-ci.md": "gitlab",
 }
 
 

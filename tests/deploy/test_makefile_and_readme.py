@@ -1,9 +1,10 @@
-"""The Makefile's container targets, and the README's account of each deploy path."""
+"""The Makefile's container targets, the README's account of each deploy path, and its truth."""
 
 from __future__ import annotations
 
 import shutil
 
+from harness import checks
 from harness.baking import Baked, run
 
 
@@ -33,6 +34,19 @@ def test_readme_explains_each_deploy_path(baked: Baked) -> None:
     assert "make up" in readme
     assert "docker compose -f compose.prod.yaml up -d" in readme
     assert "make lock" in readme
-    assert ("kubectl apply -k deploy/k8s/overlays/production" in readme) is ("kubernetes" in on)
-    assert ("### Heroku" in readme) is ("heroku" in on)
-    assert ("### Render" in readme) is ("render" in on)
+    # Each other target has a guide in docs/deploy/, kept with its feature and linked from the README.
+    guides = {"kubernetes": "kubernetes", "heroku": "heroku", "render": "render"}
+    guides |= {"github": "github-actions", "gitlab": "gitlab-ci"}
+    for feature, name in guides.items():
+        page = baked.path / "docs" / "deploy" / f"{name}.md"
+        assert page.exists() is (feature in on), page
+        assert (f"](docs/deploy/{name}.md)" in readme) is (feature in on), f"the README's link to {page.name}"
+    if "kubernetes" in on:
+        guide = (baked.path / "docs/deploy/kubernetes.md").read_text()
+        assert "kubectl apply -k deploy/k8s/overlays/production" in guide
+
+
+def test_readme_and_guides_are_true_to_the_bake(baked: Baked) -> None:
+    """Every make target, path, link and library they name exists; the variable table matches the
+    settings classes (a row per field, the same defaults)."""
+    assert checks.readme_problems(baked) == []

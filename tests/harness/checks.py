@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -103,12 +105,11 @@ def _path_exists(baked: Baked, token: str) -> bool:
     return any((root / token).exists() for root in roots)
 
 
-def readme_problems(baked: Baked) -> list[str]:
-    """What the bake's README says that the bake does not have: make targets, paths, libraries."""
-    readme = (baked.path / "README.md").read_text()
-    targets = set(TARGET_RE.findall((baked.path / "Makefile").read_text()))
+def _page_problems(baked: Baked, page: Path, targets: set[str]) -> list[str]:
+    """What one Markdown page of the bake names that the bake does not have."""
+    text = page.read_text()
     problems = []
-    for span in _code(readme):
+    for span in _code(text):
         for target in MAKE_RE.findall(span):
             if target not in targets:
                 problems.append(f"`make {target}`: the Makefile has no such target")
@@ -117,13 +118,15 @@ def readme_problems(baked: Baked) -> list[str]:
             plain = looks_like_path and "{" not in token and not token.startswith(("/", "~"))
             if plain and not _path_exists(baked, token):
                 problems.append(f"`{token}`: no such path in the bake")
-    for target in LINK_RE.findall(readme):
-        if not _path_exists(baked, target):
+    for target in LINK_RE.findall(text):
+        # A link is relative to its page (the guides in docs/ link back to ../README.md).
+        linked = (page.parent / target.split("#")[0]).resolve()
+        if not linked.exists() or not linked.is_relative_to(baked.path.resolve()):
             problems.append(f"link to {target}: no such path in the bake")
     lacking = {
         feature for feature in {*rules.FEATURE_WORDS, *rules.OWNED_IMPORTS} if feature not in baked.features
     }
-    for number, line in enumerate(readme.splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if ANSWER_RE.search(line):
             continue
         for feature in sorted(lacking):
@@ -133,4 +136,114 @@ def readme_problems(baked: Baked) -> list[str]:
             for name in rules.OWNED_IMPORTS.get(feature, ()):
                 if re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", line, re.IGNORECASE):
                     problems.append(f"line {number}: names {name!r}, but the bake has no {feature}")
+    return problems
+
+
+def readme_problems(baked: Baked) -> list[str]:
+    """What the bake's README and its guides (docs/) say that the bake does not have: make
+    targets, paths, links, libraries; and variables the README's table gets wrong."""
+    targets = set(TARGET_RE.findall((baked.path / "Makefile").read_text()))
+    pages = [baked.path / "README.md", *sorted((baked.path / "docs").rglob("*.md"))]
+    problems = [
+        f"{page.relative_to(baked.path)}: {problem}"
+        for page in pages
+        for problem in _page_problems(baked, page, targets)
+    ]
+    return problems + [f"README.md: {problem}" for problem in env_table_problems(baked)]
+
+
+# --- The README's variable table agrees with the bake's settings ---------------------------------
+
+ENV_ROW_RE = re.compile(r"^\| (`[A-Z][A-Z0-9_]*`(?: / `[A-Z][A-Z0-9_]*`)*) \| (.*?) \| .* \|$", re.MULTILINE)
+# Default cells that state no literal value.
+NO_LITERAL = {"derived", "generated"}
+
+
+def _env_table(readme: str) -> dict[str, str]:
+    """Variable -> its default cell, from the table under `## Environment variables`."""
+    section = readme.partition("\n## Environment variables\n")[2].partition("\n## ")[0]
+    table: dict[str, str] = {}
+    for names, default in ENV_ROW_RE.findall(section):
+        names_list = [name.strip("`") for name in names.split(" / ")]
+        defaults = default.split(" / ")
+        for index, name in enumerate(names_list):
+            table[name] = defaults[index] if len(defaults) == len(names_list) else default
+    return table
+
+
+def _constant(node: ast.expr | None, constants: Mapping[str, object]) -> object:
+    """The value of a field's default when the source states it plainly, else `...`."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Field":
+        node = next((kw.value for kw in node.keywords if kw.arg == "default"), None)
+    if isinstance(node, ast.Name):
+        return constants.get(node.id, ...)
+    if node is None or not all(
+        isinstance(part, (ast.Constant, ast.BinOp, ast.operator, ast.List)) for part in ast.walk(node)
+    ):
+        return ...
+    return eval(compile(ast.Expression(node), "<default>", "eval"), {"__builtins__": {}})  # noqa: S307  (constants only)
+
+
+def settings_fields(baked: Baked) -> dict[str, object]:
+    """Every field of the bake's settings classes, upper-cased, with its plainly stated default."""
+    fields: dict[str, object] = {}
+    for module in sorted((baked.path / "src" / baked.package / "core" / "settings").glob("*.py")):
+        tree = ast.parse(module.read_text())
+        constants = {
+            target.id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+            for field in cls.body:
+                if (
+                    isinstance(field, ast.AnnAssign)
+                    and isinstance(field.target, ast.Name)
+                    and not field.target.id.startswith("_")
+                    and "ClassVar" not in ast.unparse(field.annotation)
+                ):
+                    fields[field.target.id.upper()] = _constant(field.value, constants)
+    fields.pop("MODEL_CONFIG", None)
+    return fields
+
+
+def _states(cell: str, value: object) -> bool:
+    """Whether a default cell of the README says `value` (cells in words pass)."""
+    if value is ... or value is None or value == "" or cell in NO_LITERAL:
+        return True  # no plain default in the source, or one the code derives at start-up
+    if cell == "empty":
+        return value in ("", [])
+    literal = re.fullmatch(r"`([^`]*)`", cell)
+    if literal is None:
+        return True
+    text = literal.group(1)
+    if isinstance(value, bool):
+        return text == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(text) == value
+        except ValueError:
+            return False
+    return text == value
+
+
+def env_table_problems(baked: Baked) -> list[str]:
+    """Rows naming no setting of the bake (nor a variable its files read), settings without a row,
+    and defaults that disagree with the settings classes."""
+    table = _env_table((baked.path / "README.md").read_text())
+    fields = settings_fields(baked)
+    elsewhere = "\n".join(
+        path.read_text()
+        for path in text_files(baked.path)
+        if path.suffix != ".md" and path.name not in {".env", ".env.example", "uv.lock"}
+    )
+    problems = [f"no row for the setting {name}" for name in sorted(set(fields) - set(table))]
+    for name, cell in sorted(table.items()):
+        if name in fields:
+            if not _states(cell, fields[name]):
+                problems.append(f"{name}: the table says {cell}, the settings {fields[name]!r}")
+        elif not re.search(rf"\b{name}\b", elsewhere):
+            problems.append(f"{name}: in the table, but no setting or file of the bake reads it")
     return problems
