@@ -38,7 +38,8 @@ def load_rules(path: Path = RULES_PATH) -> ModuleType:
 
 class FeaturesExtension(Extension):
     """Adds the `features`, `validation_errors`, `prune_plan`, `license_expression`,
-    `settings_classes` and `compose_files` filters, and the baked README's `readme_*` filters."""
+    `settings_classes` and `compose_files` filters, and the baked README's (see
+    `hooks/readme_data.py`)."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -93,24 +94,8 @@ class FeaturesExtension(Extension):
 
         environment.filters["compose_files"] = compose_files
 
-        # The baked README's lists (hooks/readme_data.py), loaded afresh for the reason above.
-        readme = load_rules(README_DATA_PATH)
-
-        def readme_env_vars(answers: Mapping[str, Any]) -> list[Any]:
-            return list(readme.env_vars(answers, rules))
-
-        def readme_servers(answers: Mapping[str, Any]) -> dict[str, list[str]]:
-            found: dict[str, list[str]] = readme.servers(answers, rules)
-            return found
-
-        def readme_layout(answers: Mapping[str, Any]) -> list[str]:
-            return list(readme.layout(answers, rules))
-
-        def readme_guides(answers: Mapping[str, Any], folder: str = "docs") -> list[dict[str, str]]:
-            return list(readme.guides(answers, rules, folder))
-
-        environment.filters["and_list"] = readme.and_list
-        environment.filters["readme_env_vars"] = readme_env_vars
-        environment.filters["readme_servers"] = readme_servers
-        environment.filters["readme_layout"] = readme_layout
-        environment.filters["readme_guides"] = readme_guides
+        # The baked README's filters live in hooks/readme_data.py, loaded afresh like the rules, so
+        # a later change to them reaches `cruft update` too. A checkout without that file (one
+        # older than it) has templates that never ask for them.
+        if README_DATA_PATH.exists():
+            environment.filters.update(load_rules(README_DATA_PATH).jinja_filters(rules))

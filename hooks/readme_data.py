@@ -5,7 +5,9 @@ A row names the features its wording needs (`"!name"`: the feature is off), so t
 the path itself: the rule set's manifest decides that, not this file.
 
 `hooks/jinja_features.py` loads this module afresh from the checkout being rendered (as it loads
-`rules.py`) and hands it the rule set; nothing here imports a third-party package.
+`rules.py`) and registers `jinja_filters`, bound to that checkout's rule set: add a filter there,
+not in jinja_features.py, whose code `cruft update` may serve from an older checkout's import.
+Nothing here imports a third-party package.
 `tests/harness/checks.py` holds each rendered README to its bake: every variable in the table is a
 field of the bake's `Settings` (with the default the table gives) or a name another file of the
 bake reads, and every field has a row.
@@ -14,7 +16,8 @@ bake reads, and every field has a row.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -422,7 +425,7 @@ def layout(answers: Mapping[str, Any], rules: ModuleType) -> list[str]:
 # --- Guides: the bake's docs/ ------------------------------------------------------------------
 
 
-def guides(answers: Mapping[str, Any], rules: ModuleType, folder: str = "docs") -> list[dict[str, str]]:
+def guides(answers: Mapping[str, Any], folder: str = "docs", *, rules: ModuleType) -> list[dict[str, str]]:
     """`title` (the page's first heading) and `path` of each page under `folder` the bake keeps."""
     pruned = {path.rstrip("/") for path in rules.paths_to_prune(answers)}
     pages = []
@@ -437,3 +440,15 @@ def guides(answers: Mapping[str, Any], rules: ModuleType, folder: str = "docs") 
             )
         pages.append({"title": title, "path": path})
     return pages
+
+
+def jinja_filters(rules: ModuleType) -> dict[str, Callable[..., Any]]:
+    """The filters README.md and docs/ use, bound to the rule set of the checkout being rendered
+    (`hooks/jinja_features.py` registers them)."""
+    return {
+        "and_list": and_list,
+        "readme_env_vars": partial(env_vars, rules=rules),
+        "readme_servers": partial(servers, rules=rules),
+        "readme_layout": partial(layout, rules=rules),
+        "readme_guides": partial(guides, rules=rules),
+    }
