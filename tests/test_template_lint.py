@@ -49,7 +49,7 @@ OVER_THE_LIMIT = {
 }
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
 TAG_LINES_TARGET = 759
-TAG_LINES_CEILING = 1215
+TAG_LINES_CEILING = 1123
 
 
 def tag_lines() -> dict[str, int]:
