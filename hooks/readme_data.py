@@ -4,9 +4,9 @@ A row names the features its wording needs (`"!name"`: the feature is off), so t
 `{% for %}` per list instead of one `{% if %}` per row. Entries about a path also drop out with
 the path itself: the rule set's manifest decides that, not this file.
 
-`hooks/jinja_features.py` loads this module afresh from the checkout being rendered (as it loads
-`rules.py`) and registers `jinja_filters`, bound to that checkout's rule set: add a filter there,
-not in jinja_features.py, whose code `cruft update` may serve from an older checkout's import.
+`hooks/filters.py` loads this module afresh from the checkout being rendered (as it loads
+`rules.py`) and registers `jinja_filters`, bound to that checkout's rule set (see
+`hooks/filters_extension.py` for why everything that may change is loaded afresh).
 Nothing here imports a third-party package.
 `tests/harness/checks.py` holds each rendered README to its bake: every variable in the table is a
 field of the bake's `Settings` (with the default the table gives) or a name another file of the
@@ -444,7 +444,7 @@ def guides(answers: Mapping[str, Any], folder: str = "docs", *, rules: ModuleTyp
 
 def jinja_filters(rules: ModuleType) -> dict[str, Callable[..., Any]]:
     """The filters README.md and docs/ use, bound to the rule set of the checkout being rendered
-    (`hooks/jinja_features.py` registers them)."""
+    (`hooks/filters.py` registers them)."""
     return {
         "and_list": and_list,
         "readme_env_vars": partial(env_vars, rules=rules),

@@ -1,7 +1,7 @@
 """The template's one rule set: valid answers, what each answer implies, and which paths it owns.
 
 The pre-gen hook validates with it, the post-gen hook prunes with it, the Jinja templates read the
-derived features through `hooks/jinja_features.py`, and the template's tests import it by path.
+derived features through the filters of `hooks/filters.py`, and the template's tests import it by path.
 Nothing here needs a third-party package: hooks run in whatever Python runs cookiecutter.
 """
 

@@ -30,7 +30,7 @@ import jinja2
 from harness import matrix  # the static matrix, built from the rule set
 
 from hooks import rules
-from hooks.jinja_features import FeaturesExtension
+from hooks.filters_extension import TemplateFilters
 from hooks.lock_pruner import Requirement, normalize_name
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ def variants() -> list[dict[str, Any]]:
 
 def render_pyproject(answers: dict[str, Any]) -> dict[str, Any]:
     # TOML, not HTML: escaping would corrupt it.
-    env = jinja2.Environment(extensions=[FeaturesExtension], keep_trailing_newline=True, autoescape=False)  # noqa: S701
+    env = jinja2.Environment(extensions=[TemplateFilters], keep_trailing_newline=True, autoescape=False)  # noqa: S701
     text = env.from_string((BAKED / "pyproject.toml").read_text()).render(cookiecutter=answers)
     return tomllib.loads(text)
 

@@ -8,7 +8,7 @@ again, without the pruned files, without touching `.env`, and keep the local wor
 project's own tests then pass against the real services.
 
 cruft runs in a subprocess, as users run it: it renders the old and the new template in one
-process, which is exactly where a cached rule set would show (see hooks/jinja_features.py).
+process, which is exactly where a cached rule set would show (see hooks/filters_extension.py).
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ TEMPLATE_MAKE_TARGET = "audit: ## audit the locked dependencies\n\tuv run --with
 BUMPED_LOCK_ENTRY = '{ name = "structlog", specifier = ">=25.1" }'
 PRUNED_NEW_FILE = "src/{package}/core/cache_warmup.py"  # owned by cache: this bake has none
 KEPT_NEW_FILE = "src/{package}/core/db_extras.py"  # owned by db: this bake has it
+# The new files' text goes through a filter that the later commit adds: the update's second render
+# runs in the process of the first, so it sees the filter only if the extension loads it afresh.
+NEW_FILTER_TEXT = "rendered by a filter added later"
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -131,7 +134,12 @@ def change_the_template(repo: Path) -> None:
     package_dir = baked / "src/{{cookiecutter.package_name}}"
     for new_file in (PRUNED_NEW_FILE, KEPT_NEW_FILE):
         path = package_dir / new_file.removeprefix("src/{package}/")
-        path.write_text('"""Added by a later template commit."""\n')
+        path.write_text('"""Added by a later template commit, {{ cookiecutter | added_later }}."""\n')
+    filters_py = repo / "hooks/filters.py"
+    text = filters_py.read_text()
+    assert "    return filters\n" in text
+    new_filter = f'    filters["added_later"] = lambda answers: "{NEW_FILTER_TEXT}"\n'
+    filters_py.write_text(text.replace("    return filters\n", new_filter + "    return filters\n", 1))
     rules_py = repo / "hooks/rules.py"
     anchor = "MANIFEST: dict[str, str | tuple[str, ...]] = {\n"
     text = rules_py.read_text()
@@ -255,7 +263,9 @@ def test_update_applies_the_template_change(updated: Update) -> None:
     makefile = (project / "Makefile").read_text()
     assert "uv run --with pip-audit pip-audit" in makefile
     assert '"structlog>=25.1"' in (project / "pyproject.toml").read_text()
-    assert (project / KEPT_NEW_FILE.format(package=PACKAGE)).is_file(), "the new rule set kept it"
+    kept = project / KEPT_NEW_FILE.format(package=PACKAGE)
+    assert kept.is_file(), "the new rule set kept it"
+    assert NEW_FILTER_TEXT in kept.read_text(), "the new render used the filter the change added"
     assert updated.context_after["_commit"] != updated.context_before["_commit"]
     assert "*.rej" not in updated.update.stdout + updated.update.stderr, updated.update.stderr
 

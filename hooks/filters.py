@@ -1,0 +1,99 @@
+"""The Jinja filters that expose the rule set to the templates and the hooks.
+
+Templates write `{% if 'redis' in cookiecutter | features %}` instead of restating the rules, and
+the hooks receive the rule set's verdicts as rendered data (`cookiecutter | validation_errors`,
+`cookiecutter | prune_plan`), so they need no import path back to the template.
+
+`hooks/filters_extension.py` (the extension cookiecutter loads) executes this file afresh for
+every render, and this file loads `rules.py` and `readme_data.py` afresh in turn. `cruft update`
+renders the old and the new template in one process, from one checkout that it resets between the
+two renders, so anything imported the usual way would be answered from Python's module cache: the
+new render would prune with the old rules, or miss a filter the new templates use. Add and change
+filters here, never in the extension.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+HOOKS = Path(__file__).resolve().parent
+RULES_PATH = HOOKS / "rules.py"
+README_DATA_PATH = HOOKS / "readme_data.py"
+
+
+def load_fresh(path: Path, name: str) -> ModuleType:
+    """Execute a file from disk as a new module object, bypassing `sys.modules`."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_rules(path: Path = RULES_PATH) -> ModuleType:
+    """The rule set, as this checkout has it now."""
+    return load_fresh(path, "_cookiecutter_template_rules")
+
+
+def jinja_filters() -> dict[str, Callable[..., Any]]:
+    """Every filter the templates and hooks use, by name."""
+    rules = load_rules()
+    filters: dict[str, Callable[..., Any]] = {}
+
+    def features(answers: Mapping[str, Any]) -> list[str]:
+        return sorted(rules.features(answers))
+
+    def validation_errors(answers: Mapping[str, Any]) -> list[str]:
+        errors: list[str] = rules.validate(answers)
+        return errors
+
+    def prune_plan(answers: Mapping[str, Any]) -> dict[str, Any]:
+        if rules.validate(answers):
+            return {"manifest": [], "prune": [], "license_text": None}
+        return {
+            "manifest": rules.manifest_paths(answers),
+            "prune": rules.paths_to_prune(answers),
+            "license_text": rules.license_text_path(answers),
+            "licenses_dir": rules.LICENSE_TEXTS_DIR,
+            "license_holder": answers["author_name"],
+            # The post-gen hook imports hooks/lock_pruner.py from this checkout.
+            "template_root": str(HOOKS.parent),
+        }
+
+    def license_expression(answers: Mapping[str, Any]) -> str:
+        expression: str = rules.LICENSE_EXPRESSIONS[answers["license"]]
+        return expression
+
+    filters["features"] = features
+    filters["validation_errors"] = validation_errors
+    filters["prune_plan"] = prune_plan
+
+    def settings_classes(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+        classes: list[tuple[str, str]] = rules.settings_classes(answers)
+        return classes
+
+    filters["license_expression"] = license_expression
+    filters["settings_classes"] = settings_classes
+
+    def compose_files(answers: Mapping[str, Any], stack: str) -> list[str]:
+        # The service files under compose/ that the bake keeps, in manifest order: `prod` ones
+        # (*.prod.yaml) for compose.prod.yaml, `dev` ones for compose.yaml to include.
+        pruned = set(rules.paths_to_prune(answers))
+        return [
+            path
+            for path in rules.manifest_paths(answers)
+            if path.startswith("compose/")
+            and path not in pruned
+            and path.endswith(".prod.yaml") == (stack == "prod")
+        ]
+
+    filters["compose_files"] = compose_files
+
+    # The baked README's lists and tables (hooks/readme_data.py).
+    filters.update(load_fresh(README_DATA_PATH, "_cookiecutter_readme_data").jinja_filters(rules))
+    return filters
