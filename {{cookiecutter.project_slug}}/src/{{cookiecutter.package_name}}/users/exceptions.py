@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from {{ cookiecutter.package_name }}.core.errors import ConflictError, ForbiddenError, NotFoundError, UnauthorizedError
+from {{ cookiecutter.package_name }}.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+)
 
 
 class UserNotFound(NotFoundError):
