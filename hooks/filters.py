@@ -94,6 +94,13 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
 
     filters["compose_files"] = compose_files
 
+    def app_features(answers: Mapping[str, Any]) -> list[str]:
+        # The modules whose `FEATURE` main.py composes, in the order rules.APP_FEATURES gives.
+        modules: list[str] = rules.app_features(answers)
+        return modules
+
+    filters["app_features"] = app_features
+
     # The baked README's lists and tables (hooks/readme_data.py).
     filters.update(load_fresh(README_DATA_PATH, "_cookiecutter_readme_data").jinja_filters(rules))
     return filters

@@ -485,6 +485,28 @@ MANIFEST.update(
 )
 
 
+# What each part adds to the app (routers, lifespan, readiness checks, middleware) is a `Feature`
+# named FEATURE in src/<package>/<module>.py, kept with the feature(s) named. main.py imports the
+# kept ones and puts them together in this order (`app_features`): they start in it and stop in
+# reverse, report readiness in it, and their routes are included and documented in it.
+APP_FEATURES: dict[str, str | tuple[str, ...]] = {
+    "core.features.sentry": "sentry",
+    "core.features.database": "db",
+    "core.features.redis": "redis",
+    "worker.feature": "celery",
+    "core.features.csrf": "cookie",
+    "core.features.metrics": "prometheus",
+    "auth.feature": "auth",
+    "account.feature": "email",
+    "users.feature": "auth",
+    "items.feature": "items",
+    "jobs.feature": "jobs",
+}
+MANIFEST.update(
+    {f"src/{{package}}/{module.replace('.', '/')}.py": needs for module, needs in APP_FEATURES.items()}
+)
+
+
 def _keeps(needs: str | tuple[str, ...], on: frozenset[str]) -> bool:
     return all(name in on for name in ((needs,) if isinstance(needs, str) else needs))
 
@@ -493,6 +515,12 @@ def settings_classes(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(module, class) of the settings modules the answers keep, sorted by module."""
     on = features(answers)
     return [(module, cls) for module, (cls, needs) in sorted(SETTINGS_MODULES.items()) if _keeps(needs, on)]
+
+
+def app_features(answers: Mapping[str, Any]) -> list[str]:
+    """The modules (below the package) of the app's parts that the answers keep, in their order."""
+    on = features(answers)
+    return [module for module, needs in APP_FEATURES.items() if _keeps(needs, on)]
 
 
 def manifest_paths(answers: Mapping[str, Any]) -> list[str]:

@@ -113,13 +113,11 @@ def make_the_local_change(project: Path) -> None:
     anchor = "    api = APIRouter(prefix=API_PREFIX)\n"
     assert anchor in text
     text = text.replace(anchor, f"{anchor}    api.include_router(ping_router)\n", 1)
-    # The import goes where ruff's isort puts it: before the first own module that sorts after it.
+    # The import goes where ruff's isort puts it: before the first own module that sorts after it,
+    # or after the last one.
     lines = text.splitlines(keepends=True)
-    at = next(
-        n
-        for n, line in enumerate(lines)
-        if line.startswith(f"from {PACKAGE}.") and line.split()[1] > f"{PACKAGE}.ping"
-    )
+    own = [n for n, line in enumerate(lines) if line.startswith(f"from {PACKAGE}.")]
+    at = next((n for n in own if lines[n].split()[1] > f"{PACKAGE}.ping"), own[-1] + 1)
     lines.insert(at, f"from {PACKAGE}.ping import router as ping_router\n")
     main.write_text("".join(lines))
     with (project / "Makefile").open("a") as makefile:
