@@ -101,6 +101,13 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
 
     filters["app_features"] = app_features
 
+    def down_revision(answers: Mapping[str, Any], revision: str) -> str | None:
+        # The kept revision before `revision` in rules.REVISIONS, so the kept ones form one chain.
+        parent: str | None = rules.down_revision(answers, revision)
+        return parent
+
+    filters["down_revision"] = down_revision
+
     # The baked README's lists and tables (hooks/readme_data.py).
     filters.update(load_fresh(README_DATA_PATH, "_cookiecutter_readme_data").jinja_filters(rules))
     return filters

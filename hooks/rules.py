@@ -506,6 +506,19 @@ MANIFEST.update(
     {f"src/{{package}}/{module.replace('.', '/')}.py": needs for module, needs in APP_FEATURES.items()}
 )
 
+# The first revisions, one per feature that has tables: migrations/versions/<revision>_<name>.py,
+# kept with the feature named. Alembic needs static ids, so each revision has the same id in every
+# bake; it revises the kept revision before it (`down_revision`), so the kept ones form one chain.
+REVISIONS: dict[str, tuple[str, str]] = {
+    "0001": ("users", "auth"),
+    "0002": ("email_tokens", "email"),
+    "0003": ("items", "items"),
+    "0004": ("jobs", "jobs"),
+}
+MANIFEST.update(
+    {f"migrations/versions/{revision}_{name}.py": needs for revision, (name, needs) in REVISIONS.items()}
+)
+
 
 def _keeps(needs: str | tuple[str, ...], on: frozenset[str]) -> bool:
     return all(name in on for name in ((needs,) if isinstance(needs, str) else needs))
@@ -521,6 +534,19 @@ def app_features(answers: Mapping[str, Any]) -> list[str]:
     """The modules (below the package) of the app's parts that the answers keep, in their order."""
     on = features(answers)
     return [module for module, needs in APP_FEATURES.items() if _keeps(needs, on)]
+
+
+def down_revision(answers: Mapping[str, Any], revision: str) -> str | None:
+    """The kept revision that `revision` revises: the last one before it that the answers keep.
+
+    Every revision file is rendered before the pruner removes the unkept ones, so `revision`
+    itself may be one of those.
+    """
+    on = features(answers)
+    ordered = list(REVISIONS)
+    earlier = ordered[: ordered.index(revision)]
+    kept = [rev for rev in earlier if _keeps(REVISIONS[rev][1], on)]
+    return kept[-1] if kept else None
 
 
 def manifest_paths(answers: Mapping[str, Any]) -> list[str]:

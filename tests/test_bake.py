@@ -8,6 +8,7 @@ import shutil
 import stat
 import tomllib
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -143,6 +144,11 @@ def dependencies(baked: Baked) -> set[str]:
     return {re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0].lower() for spec in data["project"]["dependencies"]}
 
 
+def revisions(project: Path) -> str:
+    """The text of every Alembic revision of a bake (one per feature that has tables)."""
+    return "".join(path.read_text() for path in sorted(project.glob("migrations/versions/*.py")))
+
+
 def test_sqlite_bake_uses_a_file_not_a_server(bake: BakeFn) -> None:
     baked = bake(database="sqlite")
     deps = dependencies(baked)
@@ -166,7 +172,7 @@ def test_auth_none_items_are_public(bake: BakeFn) -> None:
         source = (items / module).read_text()
         for auth_word in ("CurrentUser", ".auth", "owner"):
             assert auth_word not in source, module
-    migration = (baked.path / "migrations" / "versions" / "0001_initial.py").read_text()
+    migration = revisions(baked.path)
     assert '"users"' not in migration
     assert "owner_id" not in migration
     assert {"pyjwt", "pwdlib"}.isdisjoint(dependencies(baked))
@@ -193,7 +199,31 @@ def test_examples_off_leaves_an_empty_domain(bake: BakeFn, auth: str) -> None:
     pkg = baked.path / "src" / baked.package
     assert not (pkg / "items").exists()
     assert not (pkg / "jobs").exists()
-    migration = (baked.path / "migrations" / "versions" / "0001_initial.py").read_text()
+    migration = revisions(baked.path)
     assert '"items"' not in migration
     assert '"jobs"' not in migration
     assert ('"users"' in migration) is (auth != "none")
+
+
+REVISION_RE = re.compile(r'^(down_revision|revision): str(?: \| None)? = (?:"(\w+)"|None)$', re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"auth": "none"}, {"email": "none"}, {"worker": "none"}, {"include_examples": False},
+     {"auth": "none", "worker": "none"}, {"database": "sqlite", "email": "none"}],
+    ids=lambda overrides: ",".join(f"{k}={v}" for k, v in overrides.items()) or "default",
+)  # fmt: skip
+def test_the_first_revisions_form_one_chain(bake: BakeFn, overrides: dict[str, object]) -> None:
+    """Each feature with tables brings its own revision; the ones a bake keeps revise each other."""
+    baked = bake(**overrides)
+    parents: dict[str, str | None] = {}
+    for path in sorted((baked.path / "migrations" / "versions").glob("*.py")):
+        found = dict(REVISION_RE.findall(path.read_text()))
+        assert path.name.startswith(found["revision"] + "_"), path.name
+        parents[found["revision"]] = found["down_revision"] or None
+    pruned = rules.paths_to_prune(baked.answers)
+    kept = [rev for rev, (name, _) in rules.REVISIONS.items()
+            if f"migrations/versions/{rev}_{name}.py" not in pruned]  # fmt: skip
+    assert list(parents) == kept
+    assert list(parents.values()) == [None, *kept[:-1]]

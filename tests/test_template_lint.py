@@ -43,7 +43,6 @@ EXEMPT = {"README.md"}  # one README per variant says what that variant has
 # improves; delete the entry once the file is within its limit (the test says when).
 OVER_THE_LIMIT = {
     ".github/workflows/ci.yml": 41,
-    "migrations/versions/0001_initial.py": 39,
     "tests/test_health.py": 21,
 }
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
