@@ -42,8 +42,6 @@ EXEMPT = {"README.md"}  # one README per variant says what that variant has
 # Files still above their limit, at the count they may not exceed. Lower a count when a file
 # improves; delete the entry once the file is within its limit (the test says when).
 OVER_THE_LIMIT = {
-    ".github/workflows/ci.yml": 41,
-    "tests/test_health.py": 21,
 }
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
 TAG_LINES_TARGET = 759

@@ -13,17 +13,17 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import AsyncClient
-{%- else %}
-
-from httpx import AsyncClient
-{%- endif %}
 from starlette.datastructures import State
-{% if deps %}
+
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
 from {{ cookiecutter.package_name }}.main import create_app
 from tests.fixtures.client import client_for
 {%- else %}
+
+from httpx import AsyncClient
+from starlette.datastructures import State
+
 from {{ cookiecutter.package_name }}.core.health import HealthChecks
 {%- endif %}
 
