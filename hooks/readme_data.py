@@ -358,7 +358,7 @@ class Entry(NamedTuple):
 
 
 LAYOUT: tuple[Entry, ...] = (
-    Entry("src/{package}/main.py", "create_app(): settings, middleware, lifespan, routers"),
+    Entry("src/{package}/main.py", "create_app(): puts together the parts listed in FEATURES"),
     Entry("src/{package}/core/", "{core}"),
     Entry(
         "src/{package}/core/settings/",
@@ -388,7 +388,7 @@ LAYOUT: tuple[Entry, ...] = (
     Entry("src/{package}/worker/", "Celery app, task base, beat schedule", ("beat",)),
     Entry("src/{package}/worker/", "Celery app, task base", ("!beat",)),
     Entry("src/{package}/cli.py", "admin commands"),
-    Entry("migrations/", "Alembic (async), one initial revision"),
+    Entry("migrations/", "Alembic (async): a first revision per part with tables, in one chain"),
     Entry("tests/", "pytest; the fixtures are plugins in tests/fixtures/, one per part of the service"),
 )
 LAYOUT_WIDTH = 104
