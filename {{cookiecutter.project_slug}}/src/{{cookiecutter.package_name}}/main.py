@@ -30,8 +30,8 @@ API_PREFIX = "/api/v1"
 # included and documented.
 FEATURES: tuple[Feature, ...] = (
 {%- for module in cookiecutter | app_features %}
-    {{ cookiecutter.package_name }}.{{ module }}.FEATURE,
-{%- endfor %}
+    {{ cookiecutter.package_name }}.{{ module }}.FEATURE,{{ "\n" if loop.last }}
+{%- endfor -%}
 )
 
 
