@@ -6,7 +6,7 @@ lives, as a `Feature` (see `core/features/__init__.py`); `FEATURES` lists this s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -28,11 +28,11 @@ API_PREFIX = "/api/v1"
 
 # In this order the parts start (and stop in reverse), report readiness, and have their routes
 # included and documented.
-FEATURES: tuple[Feature, ...] = (
+FEATURES: Sequence[Feature] = [
 {%- for module in cookiecutter | app_features %}
     {{ cookiecutter.package_name }}.{{ module }}.FEATURE,{{ "\n" if loop.last }}
 {%- endfor -%}
-)
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
