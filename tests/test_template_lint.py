@@ -41,11 +41,10 @@ MAX_TAG_LINES = {".py": 20, ".yml": 40, ".yaml": 40}
 EXEMPT = {"README.md"}  # one README per variant says what that variant has
 # Files still above their limit, at the count they may not exceed. Lower a count when a file
 # improves; delete the entry once the file is within its limit (the test says when).
-OVER_THE_LIMIT = {
-}
+OVER_THE_LIMIT: dict[str, int] = {}
 # The whole tree: 1,265 tag lines when issue 15 was filed; its target is 40% fewer.
 TAG_LINES_TARGET = 759
-TAG_LINES_CEILING = 1123
+TAG_LINES_CEILING = 1049
 
 
 def tag_lines() -> dict[str, int]:
