@@ -5,11 +5,11 @@ the hooks receive the rule set's verdicts as rendered data (`cookiecutter | vali
 `cookiecutter | prune_plan`), so they need no import path back to the template.
 
 `hooks/filters_extension.py` (the extension cookiecutter loads) executes this file afresh for
-every render, and this file loads `rules.py` and `readme_data.py` afresh in turn. `cruft update`
-renders the old and the new template in one process, from one checkout that it resets between the
-two renders, so anything imported the usual way would be answered from Python's module cache: the
-new render would prune with the old rules, or miss a filter the new templates use. Add and change
-filters here, never in the extension.
+every render, and this file loads `rules.py`, `readme_data.py` and `env_data.py` afresh in turn.
+`cruft update` renders the old and the new template in one process, from one checkout that it
+resets between the two renders, so anything imported the usual way would be answered from Python's
+module cache: the new render would prune with the old rules, or miss a filter the new templates
+use. Add and change filters here, never in the extension.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 HOOKS = Path(__file__).resolve().parent
 RULES_PATH = HOOKS / "rules.py"
 README_DATA_PATH = HOOKS / "readme_data.py"
+ENV_DATA_PATH = HOOKS / "env_data.py"
 
 
 def load_fresh(path: Path, name: str) -> ModuleType:
@@ -110,4 +111,10 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
 
     # The baked README's lists and tables (hooks/readme_data.py).
     filters.update(load_fresh(README_DATA_PATH, "_cookiecutter_readme_data").jinja_filters(rules))
+
+    # The variable lists of .env.example and the deployment files (hooks/env_data.py). Which
+    # variables a bake has is the README table's answer, so env_data reads readme_data's.
+    env_data = load_fresh(ENV_DATA_PATH, "_cookiecutter_env_data")
+    readme_data = load_fresh(README_DATA_PATH, "_cookiecutter_readme_data")
+    filters.update(env_data.jinja_filters(rules, readme_data))
     return filters
