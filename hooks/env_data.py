@@ -406,6 +406,14 @@ PAAS: tuple[Deployed, ...] = (
     ),
 )
 
+# The add-ons a Heroku app provisions, by the variable each sets. CloudAMQP's CLOUDAMQP_URL reaches
+# the app as CELERY_BROKER_URL in the Procfile.
+HEROKU_ADDONS: tuple[Value, ...] = (
+    Value("DATABASE_URL", "heroku-postgresql:essential-0", ("postgresql",)),
+    Value("REDIS_URL", "heroku-redis:mini"),
+    Value("CLOUDAMQP_URL", "cloudamqp:lemur", ("broker_rabbitmq",)),
+)
+
 
 LISTS: dict[str, tuple[Value, ...]] = {
     "example": EXAMPLE,
@@ -418,6 +426,7 @@ LISTS: dict[str, tuple[Value, ...]] = {
     "heroku": tuple(
         Value(row.name, row.value, row.needs, row.heroku) for row in PAAS if row.heroku is not None
     ),
+    "heroku_addons": HEROKU_ADDONS,
 }
 
 

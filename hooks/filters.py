@@ -117,4 +117,17 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
     env_data = load_fresh(ENV_DATA_PATH, "_cookiecutter_env_data")
     readme_data = load_fresh(README_DATA_PATH, "_cookiecutter_readme_data")
     filters.update(env_data.jinja_filters(rules, readme_data))
+
+    def k8s_resources(answers: Mapping[str, Any]) -> list[str]:
+        # The manifests of deploy/k8s/base the bake keeps (the manifest prunes the others), for
+        # the resources of its kustomization.
+        base = "deploy/k8s/base"
+        pruned = set(rules.paths_to_prune(answers))
+        return [
+            path.name
+            for path in sorted((HOOKS.parent / "{{cookiecutter.project_slug}}" / base).glob("*.yaml"))
+            if path.name != "kustomization.yaml" and f"{base}/{path.name}" not in pruned
+        ]
+
+    filters["k8s_resources"] = k8s_resources
     return filters
