@@ -119,8 +119,8 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
     filters.update(env_data.jinja_filters(rules, readme_data))
 
     def k8s_resources(answers: Mapping[str, Any]) -> list[str]:
-        # The manifests of deploy/k8s/base the bake keeps (the manifest prunes the others), for
-        # the resources of its kustomization.
+        # The manifests in deploy/k8s/base that the bake keeps (the manifest prunes the others),
+        # for the resources of its kustomization.
         base = "deploy/k8s/base"
         pruned = set(rules.paths_to_prune(answers))
         return [

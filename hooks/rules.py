@@ -392,6 +392,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "deploy/k8s/base/worker.yaml": ("kubernetes", "celery", "scale_out"),
     "deploy/k8s/base/hpa-worker.yaml": ("kubernetes", "celery", "scale_out"),
     "deploy/k8s/base/beat.yaml": ("kubernetes", "beat", "scale_out"),
+    "deploy/k8s/base/patches": ("kubernetes", "sqlite"),
     "deploy/k8s": "kubernetes",
     "scripts/k8s-secret.sh": "kubernetes",
     # Compose: compose.yaml and compose.prod.yaml hold the api and include one file per other
