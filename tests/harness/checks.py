@@ -247,3 +247,53 @@ def env_table_problems(baked: Baked) -> list[str]:
         elif not re.search(rf"\b{name}\b", elsewhere):
             problems.append(f"{name}: in the table, but no setting or file of the bake reads it")
     return problems
+
+
+# --- The environment lists set only what the bake reads, and no secret in the open --------------
+
+
+def env_lists(baked: Baked) -> dict[str, dict[str, object]]:
+    """Variable -> value (as the file states it) of each list hooks/env_data.py renders."""
+    root = baked.path
+    lists: dict[str, dict[str, object]] = {".env.example": dict(dotenv(root / ".env.example"))}
+    for name in ("compose/app.yaml", "compose/app.prod.yaml"):
+        lists[name] = yaml.safe_load((root / name).read_text())["services"]["app"]["environment"]
+    kustomization = root / "deploy/k8s/base/kustomization.yaml"
+    if kustomization.exists():
+        literals = yaml.safe_load(kustomization.read_text())["configMapGenerator"][0]["literals"]
+        lists[str(kustomization.relative_to(root))] = dict(item.split("=", 1) for item in literals)
+    if (root / "render.yaml").exists():
+        group = yaml.safe_load((root / "render.yaml").read_text())["envVarGroups"][0]["envVars"]
+        lists["render.yaml"] = {var["key"]: var for var in group}
+    if (root / "app.json").exists():
+        lists["app.json"] = json.loads((root / "app.json").read_text())["env"]
+    return lists
+
+
+def env_list_problems(baked: Baked) -> list[str]:
+    """Variables a list sets that no setting of the bake, nor another of its files, reads; and
+    secrets (`change-me` in .env.example) that a deploy file spells out instead of a Secret or a
+    generated value."""
+    fields = settings_fields(baked)
+    lists = env_lists(baked)
+    secrets = {name for name, value in lists[".env.example"].items() if "change-me" in str(value)}
+    files = [
+        path
+        for path in text_files(baked.path)
+        if path.suffix != ".md" and path.name not in {".env", ".env.example", "uv.lock"}
+    ]
+    problems = []
+    for name, variables in lists.items():
+        elsewhere = "\n".join(path.read_text() for path in files if path != baked.path / name)
+        for variable in sorted(set(variables) - set(fields)):
+            if not re.search(rf"\b{variable}\b", elsewhere):
+                problems.append(f"{name}: sets {variable}, which no setting or other file of the bake reads")
+        if name in ("render.yaml", "app.json", "deploy/k8s/base/kustomization.yaml"):
+            for variable in sorted(secrets & set(variables)):
+                value = variables[variable]
+                generated = isinstance(value, dict) and (
+                    value.get("generateValue") is True or value.get("generator") == "secret"
+                )
+                if not generated:
+                    problems.append(f"{name}: sets the secret {variable} in the open: {value!r}")
+    return problems
