@@ -14,6 +14,7 @@ import psycopg
 import pytest
 import redis
 from conftest import Services
+from harness import baking
 from harness import services as services_module
 from harness.baking import Baked
 from harness.services import Postgres, Redis
@@ -108,3 +109,14 @@ def test_an_xdist_group_runs_on_one_worker(tmp_path: Path) -> None:
     workers = {name.split("-", 1)[1] for name in os.listdir(seen)}
     assert len(os.listdir(seen)) == 6
     assert len(workers) == 1, f"one group ran on {sorted(workers)}"
+
+
+def test_a_hang_report_keeps_the_lines_that_name_the_hung_test() -> None:
+    started = "tests/test_mail.py::test_the_worker_sends_queued_email "
+    dump = "\n".join(f"~~~~~ Stack of thread-{n} ~~~~~\n" + "  frame\n" * 400 for n in range(4))
+    output = "PASSED\n" * 50 + started + "\n+++ Timeout +++\n" + dump
+    excerpt = baking.failure_excerpt(output)
+    assert started in excerpt
+    assert excerpt.endswith(output[-6000:])
+    # Without a dump, the tail alone, as before.
+    assert baking.failure_excerpt("x" * 9000) == "x" * 6000

@@ -49,7 +49,8 @@ def test_variant_runs_for_real(bake: BakeFn, services: Services, overrides: dict
             for step in (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"], ["check"]):
                 run([*uv_run, "alembic", *step], cwd=path, env=env)
     with summary.timed(name, "tests"):
-        run([*uv_run, "pytest", "-q", "-p", "no:cacheprovider"], cwd=path, env=env)
+        # -v names each test as it starts, so a hang's report says which test it was.
+        run([*uv_run, "pytest", "-v", "-p", "no:cacheprovider"], cwd=path, env=env)
     with summary.timed(name, "serve"), contextlib.ExitStack() as stack:
         if "celery" in baked.features:
             hostname = f"tmpl-{uuid.uuid4().hex[:8]}@localhost"

@@ -129,9 +129,23 @@ def run(
         output = (proc.stdout + "\n" + proc.stderr).strip()
         raise CommandFailed(
             f"`{' '.join(args)}` in {cwd} exited {proc.returncode} after "
-            f"{time.monotonic() - started:.1f} s:\n{output[-6000:]}"
+            f"{time.monotonic() - started:.1f} s:\n{failure_excerpt(output)}"
         )
     return proc
+
+
+# pytest-timeout's dump of every thread's stack starts with this; what precedes it names the test.
+THREAD_DUMP_MARKER = "~~~~~ Stack of "
+
+
+def failure_excerpt(output: str, tail: int = 6000, before_dump: int = 1500) -> str:
+    """The tail of a failed command's output and, when a baked test hung and pytest-timeout dumped
+    the threads' stacks (which push everything else out of the tail), the lines just before the
+    dump: with `-v`, they name the test that hung."""
+    dump = output.find(THREAD_DUMP_MARKER)
+    if dump == -1 or len(output) - dump + before_dump <= tail:
+        return output[-tail:]
+    return f"{output[max(0, dump - before_dump) : dump]}\n[...]\n{output[-tail:]}"
 
 
 def sync(path: Path, env: Mapping[str, str] | None = None, python: str | None = None) -> None:
