@@ -367,6 +367,9 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_users.py": "auth",
     "tests/test_cli.py": "auth",
     "tests/test_items.py": "items",
+    "tests/test_items_owners.py": ("items", "auth"),
+    "tests/test_errors_db.py": "db",
+    "tests/test_config_db.py": "db",
     "tests/test_db.py": "db",
     "tests/test_db_postgres.py": "postgresql",
     "tests/test_db_sqlite.py": "sqlite",
@@ -380,6 +383,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/fixtures/mail.py": "email",
     "tests/fixtures/celery_queues.py": "broker_redis",
     "tests/fixtures/users.py": "auth",
+    "tests/fixtures/items.py": "items",
     "tests/fixtures/jobs.py": "jobs",
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
@@ -441,9 +445,13 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "src/{package}/worker": "celery",
     "src/{package}/jobs": "jobs",
     "tests/test_worker.py": "celery",
+    "tests/test_worker_db.py": ("celery", "db"),
+    "tests/test_config_broker_redis.py": "broker_redis",
+    "tests/test_config_broker_rabbitmq.py": "broker_rabbitmq",
     "tests/test_housekeeping.py": ("beat", "auth"),
     "tests/test_housekeeping_email.py": ("beat", "email"),
     "tests/test_jobs.py": "jobs",
+    "tests/test_jobs_owners.py": ("jobs", "auth"),
     "tests/test_jobs_worker.py": "jobs",
     # Email: mail/tasks.py comes before mail/ (see deploy/k8s above).
     "src/{package}/account/rate_limit.py": ("email", "cache"),

@@ -28,7 +28,7 @@ from tests.fixtures.users import (
     post_login,
     post_with_refresh_token,
 )
-from tests.test_config import production
+from tests.helpers import production
 
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"

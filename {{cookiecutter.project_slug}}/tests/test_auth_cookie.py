@@ -29,7 +29,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 from tests.fixtures.jobs import add_job
 {%- endif %}
 from tests.fixtures.users import PASSWORD, access_headers
-from tests.test_config import PRODUCTION_PASSWORD_HASHING
+from tests.helpers import PRODUCTION_PASSWORD_HASHING
 
 API = "/api/v1"
 

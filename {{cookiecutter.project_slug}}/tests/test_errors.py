@@ -9,24 +9,12 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import AsyncClient
 from pydantic import BaseModel
-{%- if 'db' in cookiecutter | features %}
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
-{%- endif %}
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.main import create_app
 from tests.fixtures.client import client_for
-
-
-def assert_error_shape(body: dict[str, object], code: str) -> None:
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert isinstance(error, dict)
-    assert set(error) == {"code", "message", "request_id", "details"}
-    assert error["code"] == code
-    assert error["message"]
-    assert error["request_id"]
+from tests.helpers import assert_error_shape
 
 
 async def test_unknown_route_is_404_json(client: AsyncClient) -> None:
@@ -59,14 +47,6 @@ async def test_malformed_json_is_422(failing_client: AsyncClient) -> None:
     )
     assert response.status_code == 422
     assert_error_shape(response.json(), "validation_error")
-{%- if 'db' in cookiecutter | features %}
-
-
-class StartingUp(Exception):
-    """A driver error carrying the SQLSTATE of a server that does not accept connections yet."""
-
-    sqlstate = "57P03"
-{%- endif %}
 
 
 class Echo(BaseModel):
@@ -92,29 +72,6 @@ def failing_app(settings: Settings) -> FastAPI:
     @app.get("/timeout")
     async def timeout() -> None:
         raise TimeoutError
-{%- if 'db' in cookiecutter | features %}
-
-    @app.get("/db-down")
-    async def db_down() -> None:
-        raise OperationalError("SELECT 1", {}, ConnectionError("gone"))
-
-    @app.get("/db-invalidated")
-    async def db_invalidated() -> None:
-        raise DBAPIError("SELECT 1", {}, Exception("reset"), connection_invalidated=True)
-
-    @app.get("/db-starting")
-    async def db_starting() -> None:
-        # What asyncpg raises while PostgreSQL restarts: a plain DBAPIError with SQLSTATE 57P03.
-        raise DBAPIError("SELECT 1", {}, StartingUp("not yet accepting connections"))
-
-    @app.get("/db-data")
-    async def db_data() -> None:
-        raise DataError("INSERT", {}, Exception("invalid byte sequence"))
-
-    @app.get("/db-bug")
-    async def db_bug() -> None:
-        raise IntegrityError("INSERT", {}, Exception("duplicate"))
-{%- endif %}
 
     return app
 
@@ -156,31 +113,12 @@ async def test_development_names_the_exception(settings: Settings) -> None:
     [
         "/socket",
         "/timeout",
-{%- if 'db' in cookiecutter | features %}
-        "/db-down",
-        "/db-invalidated",
-        "/db-starting",
-{%- endif %}
     ],
 )
 async def test_unreachable_dependency_is_503(failing_client: AsyncClient, path: str) -> None:
     response = await failing_client.get(path)
     assert response.status_code == 503
     assert_error_shape(response.json(), "service_unavailable")
-{%- if 'db' in cookiecutter | features %}
-
-
-async def test_values_the_database_refuses_are_422(failing_client: AsyncClient) -> None:
-    response = await failing_client.get("/db-data")
-    assert response.status_code == 422
-    assert_error_shape(response.json(), "invalid_data")
-
-
-async def test_other_database_errors_are_500(failing_client: AsyncClient) -> None:
-    response = await failing_client.get("/db-bug")
-    assert response.status_code == 500
-    assert_error_shape(response.json(), "internal_error")
-{%- endif %}
 
 
 {% if 'auth' in cookiecutter | features -%}

@@ -1,4 +1,3 @@
-{%- set auth = 'auth' in cookiecutter | features -%}
 """Jobs without a worker: the HTTP contract, idempotency, and the state machine run directly.
 
 Each test runs inside the rolled-back SAVEPOINT session; publishing is replaced by a recorder.
@@ -12,70 +11,17 @@ from typing import Any
 
 import pytest
 import structlog
-from fastapi import FastAPI
 from httpx import AsyncClient
 from kombu.exceptions import OperationalError as KombuOperationalError
 from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.jobs import service, tasks
-from {{ cookiecutter.package_name }}.jobs.dependencies import job_publisher
+from {{ cookiecutter.package_name }}.jobs import schemas, service, tasks
 from {{ cookiecutter.package_name }}.jobs.exceptions import BrokerUnavailable, TransientJobError
 from {{ cookiecutter.package_name }}.jobs.models import Job, JobState
-from {{ cookiecutter.package_name }}.jobs.schemas import EXAMPLE_TEXT, JobCreate
-{%- if auth %}
-from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.principal import Principal
-{%- endif %}
 from {{ cookiecutter.package_name }}.worker.base import REQUEST_ID_HEADER
-from tests.fixtures.jobs import {% if auth %}CountJobs, MakeJob, add_job{% else %}CountJobs, MakeJob{% endif %}
-
-JOBS = "/api/v1/jobs"
-
-
-class SentJobs:
-    """Stands in for the broker: records the jobs it was asked to publish."""
-
-    def __init__(self) -> None:
-        self.ids: list[uuid.UUID] = []
-        self.fail = False
-
-    async def __call__(self, job: Job) -> None:
-        if self.fail:
-            raise BrokerUnavailable
-        self.ids.append(job.id)
-
-
-@pytest.fixture
-def sent(app: FastAPI) -> SentJobs:
-    """Records the jobs the API hands to the broker, instead of publishing them (the `app`
-    fixture clears the override after the test)."""
-    recorder = SentJobs()
-    app.dependency_overrides[job_publisher] = lambda: recorder
-    return recorder
-
-
-{%- if auth %}
-
-
-@pytest.fixture
-def headers(user_headers: dict[str, str]) -> dict[str, str]:
-    """The credentials of the user who owns the jobs in these tests."""
-    return user_headers
-{%- else %}
-
-
-@pytest.fixture
-def headers() -> dict[str, str]:
-    """No credentials: there are no users, jobs are public."""
-    return {}
-{%- endif %}
-
-
-def key() -> dict[str, str]:
-    return {"Idempotency-Key": uuid.uuid4().hex}
-
+from tests.fixtures.jobs import JOBS, CountJobs, MakeJob, SentJobs, key
 
 # --- POST /api/v1/jobs ---------------------------------------------------------------------------
 
@@ -99,7 +45,7 @@ async def test_same_key_and_body_returns_the_same_job(
     headers = {**headers, **key()}
     first = await client.post(JOBS, json={}, headers=headers)
     # The spelled-out default is the same request as `{}`.
-    again = await client.post(JOBS, json={"text": EXAMPLE_TEXT}, headers=headers)
+    again = await client.post(JOBS, json={"text": schemas.EXAMPLE_TEXT}, headers=headers)
     assert first.status_code == 202
     assert again.status_code == 200
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -118,21 +64,6 @@ async def test_same_key_with_another_body_is_a_conflict(
     assert len(sent.ids) == 1
 
 
-{% if auth -%}
-async def test_keys_are_scoped_to_their_owner(
-    client: AsyncClient,
-    headers: dict[str, str],
-    other_user_headers: dict[str, str],
-    sent: SentJobs,
-) -> None:
-    idempotency = key()
-    mine = await client.post(JOBS, json={}, headers={**headers, **idempotency})
-    theirs = await client.post(JOBS, json={}, headers={**other_user_headers, **idempotency})
-    assert theirs.status_code == 202
-    assert theirs.json()["id"] != mine.json()["id"]
-
-
-{% endif -%}
 @pytest.mark.parametrize(
     ("extra_headers", "body"),
     [
@@ -156,13 +87,6 @@ async def test_invalid_requests_are_rejected(
     assert sent.ids == []
 
 
-{% if auth -%}
-async def test_enqueueing_needs_a_user(client: AsyncClient, sent: SentJobs) -> None:
-    response = await client.post(JOBS, json={}, headers=key())
-    assert response.status_code == 401
-
-
-{% endif -%}
 async def test_broker_down_answers_503_and_stores_nothing(
     client: AsyncClient, headers: dict[str, str], count_jobs: CountJobs, sent: SentJobs
 ) -> None:
@@ -175,29 +99,13 @@ async def test_broker_down_answers_503_and_stores_nothing(
     assert await count_jobs() == 0
 
 
+{% if 'auth' not in cookiecutter | features -%}
+# With users, jobs have owners: test_jobs_owners.py has this test with an owner.
 async def test_a_concurrent_request_with_the_same_key_gets_the_winners_job(
-{%- if auth %}
-    session: AsyncSession, {% if auth %}user: User, {% endif %}monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sent = SentJobs()
-    owner = Principal.of(user)
-    winner, _ = await service.enqueue_job(session, owner, JobCreate(), "race", send=sent)
-    real_find = service._find_by_key
-    calls = 0
-
-    async def miss_once(session: AsyncSession, owner_id: uuid.UUID, key: str) -> Job | None:
-        # The loser's first look happens before the winner committed.
-        nonlocal calls
-        calls += 1
-        return None if calls == 1 else await real_find(session, owner_id, key)
-
-    monkeypatch.setattr(service, "_find_by_key", miss_once)
-    job, created = await service.enqueue_job(session, owner, JobCreate(), "race", send=sent)
-{%- else %}
     session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent = SentJobs()
-    winner, _ = await service.enqueue_job(session, JobCreate(), "race", send=sent)
+    winner, _ = await service.enqueue_job(session, schemas.JobCreate(), "race", send=sent)
     real_find = service._find_by_key
     calls = 0
 
@@ -208,12 +116,12 @@ async def test_a_concurrent_request_with_the_same_key_gets_the_winners_job(
         return None if calls == 1 else await real_find(session, key)
 
     monkeypatch.setattr(service, "_find_by_key", miss_once)
-    job, created = await service.enqueue_job(session, JobCreate(), "race", send=sent)
-{%- endif %}
+    job, created = await service.enqueue_job(session, schemas.JobCreate(), "race", send=sent)
     assert (job.id, created) == (winner.id, False)
     assert sent.ids == [winner.id]
 
 
+{% endif -%}
 async def test_send_publishes_with_the_job_id_and_request_id(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -280,17 +188,6 @@ async def test_failed_job_answers_409_with_its_error(
     assert "upstream said no" in error["message"]
 
 
-{% if auth -%}
-async def test_another_users_job_is_not_found(
-    client: AsyncClient, session: AsyncSession, other_user: User, headers: dict[str, str]
-) -> None:
-    job = await add_job(session, other_user)
-    response = await client.get(f"{JOBS}/{job.id}", headers=headers)
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "job_not_found"
-
-
-{% endif -%}
 # --- The state machine, run directly -------------------------------------------------------------
 
 

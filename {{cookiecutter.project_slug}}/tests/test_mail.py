@@ -33,8 +33,8 @@ from {{ cookiecutter.package_name }}.mail.sender import (
 from {{ cookiecutter.package_name }}.mail.tasks import retry_countdown, send_email_task
 from {{ cookiecutter.package_name }}.worker.app import celery_app
 {%- endif %}
+from tests.helpers import PRODUCTION_PASSWORD_HASHING
 from tests.smtp_sink import Mailbox, SmtpSink, bind_local_socket, password_authenticator
-from tests.test_config import PRODUCTION_PASSWORD_HASHING
 
 EMAIL = OutgoingEmail(
     to="someone@example.com", subject="Hello", text="Plain words.\n", html="<p>Plain words.</p>"

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.metrics import METRICS_PATH
 from {{ cookiecutter.package_name }}.main import create_app
-from tests.test_config import production
+from tests.helpers import production
 
 WIDGET_ROUTE = "/api/v1/widgets/{widget_id}"
 BROKEN_WIDGET = 13

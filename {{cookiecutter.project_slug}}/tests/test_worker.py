@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,27 +13,13 @@ from celery import Celery
 from fastapi import FastAPI
 from httpx import AsyncClient
 from kombu.exceptions import OperationalError as KombuOperationalError
-{%- if 'db' in cookiecutter | features %}
-from sqlalchemy import text
-{%- endif %}
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.worker import app as discovered_app
 from {{ cookiecutter.package_name }}.worker import health
 from {{ cookiecutter.package_name }}.worker.app import celery_app, create_celery_app
-from {{ cookiecutter.package_name }}.worker.base import (
-    REQUEST_ID_HEADER,
-    ServiceTask,
-{%- if 'db' in cookiecutter | features %}
-    close_runtimes,
-    current_runtime,
-{%- endif %}
-    enqueue_headers,
-{%- if 'db' in cookiecutter | features %}
-    run_with_session,
-{%- endif %}
-)
-from {{ cookiecutter.package_name }}.worker.signals import {% if 'db' in cookiecutter | features %}close_worker_runtime, {% endif %}configure_worker_logging
+from {{ cookiecutter.package_name }}.worker.base import REQUEST_ID_HEADER, ServiceTask, enqueue_headers
+from {{ cookiecutter.package_name }}.worker.signals import configure_worker_logging
 
 
 @celery_app.task(bind=True, base=ServiceTask, name="tests.bound_context")
@@ -44,24 +29,11 @@ def bound_context(self: ServiceTask) -> dict[str, Any]:
 
 
 @pytest.fixture
-def closed_port() -> int:
-    """A local TCP port that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def dead_broker_app(closed_port: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[Celery]:
+def dead_broker_app(dead_broker_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Celery]:
     """A Celery app configured like the real one, but pointed at a broker that is down."""
     # Celery prefers the CELERY_BROKER_URL environment variable to its configuration.
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-{%- if 'broker_rabbitmq' in cookiecutter | features %}
-    url = f"amqp://guest:guest@127.0.0.1:{closed_port}//"
-{%- else %}
-    url = f"redis://127.0.0.1:{closed_port}/0"
-{%- endif %}
-    settings = get_settings().model_copy(update={"celery_broker_url": url})
+    settings = get_settings().model_copy(update={"celery_broker_url": dead_broker_url})
     app = create_celery_app(settings)
     yield app
     app.close()
@@ -167,24 +139,3 @@ async def test_ready_fails_when_the_broker_is_down(
     assert broker["error"]
     assert "timed out" not in broker["error"]
     assert time.monotonic() - started < 5
-{%- if 'db' in cookiecutter | features %}
-
-
-def test_each_process_gets_its_own_database_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
-    first = current_runtime()
-    assert current_runtime() is first
-    assert run_with_session(lambda session: session.scalar(text("SELECT 1"))) == 1
-    # After a fork the pid differs: the child must not reuse the parent's engine or loop.
-    monkeypatch.setattr("os.getpid", lambda: first.pid + 1)
-    second = current_runtime()
-    assert second is not first
-    assert second.engine is not first.engine
-    monkeypatch.undo()
-    first.close()
-    second.close()
-    close_runtimes()  # `second` is registered under "another pid": dropped, not closed twice
-    third = current_runtime()
-    assert third not in (first, second)
-    close_worker_runtime()  # what the worker_shutdown signal runs
-    assert third.loop.is_closed()
-{%- endif %}

@@ -1,0 +1,15 @@
+"""Settings: the Celery broker is a local RabbitMQ unless CELERY_BROKER_URL names another."""
+
+from __future__ import annotations
+
+import pytest
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+
+
+def test_celery_broker_defaults_to_local_rabbitmq(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.celery_broker_url == "amqp://guest:guest@localhost:5672//"
+    explicit = Settings(_env_file=None, celery_broker_url="amqp://guest@mq//")
+    assert explicit.celery_broker_url == "amqp://guest@mq//"
