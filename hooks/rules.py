@@ -381,6 +381,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/fixtures/redis.py": "redis",
     "tests/fixtures/rabbitmq.py": "broker_rabbitmq",
     "tests/fixtures/mail.py": "email",
+    "tests/fixtures/mail_worker.py": ("email", "celery"),
     "tests/fixtures/celery_queues.py": "broker_redis",
     "tests/fixtures/users.py": "auth",
     "tests/fixtures/items.py": "items",
@@ -462,6 +463,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_account.py": "email",
     "tests/test_account_rate_limit.py": ("email", "cache"),
     "tests/test_mail.py": "email",
+    "tests/test_mail_worker.py": ("email", "celery"),
     # Guides in the bake's docs/, one per feature; the README lists the ones a bake keeps.
     "docs/auth-cookies.md": "cookie",
     "docs/email.md": "email",

@@ -9,10 +9,22 @@ pytest can still rewrite its asserts.
 
 pytest_plugins = [
 {%- for module in [
-    "fixtures.environment", "local_servers", "fixtures.database", "fixtures.postgres",
-    "fixtures.sqlite", "fixtures.redis", "fixtures.rabbitmq", "fixtures.mail",
-    "fixtures.celery_queues", "fixtures.app", "fixtures.client", "fixtures.users",
-    "helpers", "fixtures.items", "fixtures.jobs",
+    "fixtures.environment",
+    "local_servers",
+    "fixtures.database",
+    "fixtures.postgres",
+    "fixtures.sqlite",
+    "fixtures.redis",
+    "fixtures.rabbitmq",
+    "fixtures.mail",
+    "fixtures.celery_queues",
+    "fixtures.mail_worker",
+    "fixtures.app",
+    "fixtures.client",
+    "fixtures.users",
+    "helpers",
+    "fixtures.items",
+    "fixtures.jobs",
 ] if "tests/" ~ module.replace(".", "/") ~ ".py" not in pruned %}
     "tests.{{ module }}",
 {%- endfor %}

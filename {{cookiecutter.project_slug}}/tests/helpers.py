@@ -3,6 +3,10 @@ rewrites its asserts)."""
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from {{ cookiecutter.package_name }}.core.config import Settings
 
 GOOD_KEY = "k" * 32
@@ -38,3 +42,12 @@ def assert_error_shape(body: dict[str, object], code: str) -> None:
     assert error["code"] == code
     assert error["message"]
     assert error["request_id"]
+
+
+def logged_events(caplog: pytest.LogCaptureFixture, level: int = logging.INFO) -> list[str]:
+    """The structlog events at `level` or above that reached the standard logging handlers."""
+    return [
+        str(record.msg["event"])
+        for record in caplog.records
+        if isinstance(record.msg, dict) and record.levelno >= level
+    ]

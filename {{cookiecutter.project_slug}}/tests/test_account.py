@@ -1,10 +1,7 @@
 """Email verification and password reset, end to end: the API, the emails, the database.
 
 Every email goes over SMTP to the tests' own server (`smtp_sink`), and the tests follow the links
-in what it received.
-{%- if 'celery' in cookiecutter | features %} Here the emails travel through a real Celery worker on the real broker,
-as in production.
-{%- endif %}
+in what it received. The emails travel as in production (the `email_delivery` fixture).
 """
 
 from __future__ import annotations
@@ -12,15 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-{%- if 'celery' in cookiecutter | features %}
-from collections.abc import Iterator
-{%- endif %}
 from datetime import timedelta
 
 import pytest
-{%- if 'celery' in cookiecutter | features %}
-from celery.contrib.testing.worker import start_worker
-{%- endif %}
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 from sqlalchemy import func, select, update
@@ -31,9 +22,6 @@ from {{ cookiecutter.package_name }}.account.models import EmailToken, TokenPurp
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import utcnow
 from {{ cookiecutter.package_name }}.users.models import User
-{%- if 'celery' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.worker.app import celery_app
-{%- endif %}
 from tests.fixtures.users import (
     PASSWORD,
     auth_headers,
@@ -45,18 +33,8 @@ from tests.smtp_sink import Mailbox, Received
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 TOKEN_RE = re.compile(r"\?token=([A-Za-z0-9_-]+)")
-{%- if 'celery' in cookiecutter | features %}
 
-
-@pytest.fixture(scope="module", autouse=True)
-def worker() -> Iterator[None]:
-    """A real worker on the real broker sends this module's emails (solo pool, one thread)."""
-    celery_app.control.purge()  # messages left by an earlier run or by tests without a worker
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=15
-    ):
-        yield
-{%- endif %}
+pytestmark = pytest.mark.usefixtures("email_delivery")
 
 
 def new_email() -> str:
@@ -109,15 +87,9 @@ async def expect_no_email(
     mailbox: Mailbox, client: AsyncClient, to: str, *, already: int = 0
 ) -> None:
     """Prove no further email to `to` is on its way: a marker email sent later arrives first.
-{%- if 'celery' in cookiecutter | features %}
 
-    One worker takes one queue in order, so waiting for a marker is exact where a sleep would
-    only be a guess.
-{%- else %}
-
-    Each request's background tasks finish before the next request, so waiting for a marker is
-    exact where a sleep would only be a guess.
-{%- endif %}
+    Emails leave in the order they were caused (see `email_delivery`), so waiting for a marker
+    is exact where a sleep would only be a guess.
     """
     marker = new_email()
     await signup(client, marker)

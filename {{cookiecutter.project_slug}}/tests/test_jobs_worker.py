@@ -1,11 +1,8 @@
-{%- set auth = 'auth' in cookiecutter | features -%}
-{%- set owner = 'committed_user' if auth else 'committed_jobs' -%}
-{%- set owner_type = 'User' if auth else 'CommittedJobs' -%}
 """Jobs under a real Celery worker, consuming from the real broker.
 
 The worker (Celery's `start_worker`, in a thread of this process) opens its own database
 connections, so these tests cannot use the rolled-back SAVEPOINT session: what they make is
-committed for real, and the `{{ owner }}` fixture deletes it afterwards.
+committed for real, and the `committed` fixture deletes it afterwards.
 """
 
 from __future__ import annotations
@@ -28,7 +25,7 @@ from {{ cookiecutter.package_name }}.jobs.exceptions import TransientJobError
 from {{ cookiecutter.package_name }}.jobs.models import Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
 from {{ cookiecutter.package_name }}.jobs.tasks import run_job, send_run_job
-{%- if auth %}
+{%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.principal import Principal
 {%- endif %}
@@ -36,10 +33,6 @@ from {{ cookiecutter.package_name }}.worker.app import celery_app
 from {{ cookiecutter.package_name }}.worker.base import close_runtimes, run_with_session
 
 TIMEOUT = 30.0
-{%- if not auth %}
-
-CommittedJobs = list[uuid.UUID]
-{%- endif %}
 
 
 @pytest.fixture(scope="module")
@@ -66,40 +59,6 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings, "job_max_retries", 3)
 
 
-{% if auth -%}
-@pytest.fixture
-def committed_user(migrated_database: str) -> Iterator[User]:
-    """A user committed for real; deleted (with its jobs) after the test."""
-
-    async def create(session: AsyncSession) -> User:
-        user = User(email=f"worker-{uuid.uuid4().hex[:12]}@example.com", hashed_password="x")
-        session.add(user)
-        await session.commit()
-        return user
-
-    user = run_with_session(create)
-    yield user
-
-    async def remove(session: AsyncSession) -> None:
-        await session.execute(delete(User).where(User.id == user.id))
-        await session.commit()
-
-    run_with_session(remove)
-{%- else -%}
-@pytest.fixture
-def committed_jobs(migrated_database: str) -> Iterator[CommittedJobs]:
-    """The ids of the jobs a test commits for real; deleted after the test."""
-    ids: CommittedJobs = []
-    yield ids
-
-    async def remove(session: AsyncSession) -> None:
-        await session.execute(delete(Job).where(Job.id.in_(ids)))
-        await session.commit()
-
-    run_with_session(remove)
-{%- endif %}
-
-
 class Performer:
     """Wraps the example job: counts runs, records the request id, can fail transiently first."""
 
@@ -123,7 +82,31 @@ def performer(monkeypatch: pytest.MonkeyPatch) -> Performer:
     return spy
 
 
-{% if auth -%}
+{% if 'auth' in cookiecutter | features -%}
+# What a test commits for real: a user, who owns its jobs.
+Committed = User
+
+
+@pytest.fixture
+def committed(migrated_database: str) -> Iterator[User]:
+    """A user committed for real; deleted (with its jobs) after the test."""
+
+    async def create(session: AsyncSession) -> User:
+        user = User(email=f"worker-{uuid.uuid4().hex[:12]}@example.com", hashed_password="x")
+        session.add(user)
+        await session.commit()
+        return user
+
+    user = run_with_session(create)
+    yield user
+
+    async def remove(session: AsyncSession) -> None:
+        await session.execute(delete(User).where(User.id == user.id))
+        await session.commit()
+
+    run_with_session(remove)
+
+
 def enqueue(user: User, request_id: str = "req-from-api") -> Job:
     """What `POST /api/v1/jobs` does, on committed connections."""
     structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -138,7 +121,24 @@ def enqueue(user: User, request_id: str = "req-from-api") -> Job:
     assert created
     return job
 {%- else -%}
-def enqueue(committed: CommittedJobs, request_id: str = "req-from-api") -> Job:
+# What a test commits for real: jobs, by id.
+Committed = list[uuid.UUID]
+
+
+@pytest.fixture
+def committed(migrated_database: str) -> Iterator[Committed]:
+    """The ids of the jobs a test commits for real; deleted after the test."""
+    ids: Committed = []
+    yield ids
+
+    async def remove(session: AsyncSession) -> None:
+        await session.execute(delete(Job).where(Job.id.in_(ids)))
+        await session.commit()
+
+    run_with_session(remove)
+
+
+def enqueue(committed: Committed, request_id: str = "req-from-api") -> Job:
     """What `POST /api/v1/jobs` does, on committed connections; the job's id goes to `committed`."""
     structlog.contextvars.bind_contextvars(request_id=request_id)
     try:
@@ -176,9 +176,9 @@ def wait_until_finished(job_id: uuid.UUID) -> Job:
 
 @pytest.mark.usefixtures("worker")
 def test_worker_runs_an_enqueued_job_and_stores_its_result(
-    {{ owner }}: {{ owner_type }}, performer: Performer
+    committed: Committed, performer: Performer
 ) -> None:
-    job = enqueue({{ owner }}, request_id="req-42")
+    job = enqueue(committed, request_id="req-42")
     done = wait_until_finished(job.id)
     assert done.state == JobState.SUCCEEDED
     assert done.attempts == 1
@@ -189,15 +189,9 @@ def test_worker_runs_an_enqueued_job_and_stores_its_result(
 
 
 @pytest.mark.usefixtures("worker", "fast_retries")
-{%- if auth %}
-def test_worker_retries_a_transient_failure(committed_user: User, performer: Performer) -> None:
-{%- else %}
-def test_worker_retries_a_transient_failure(
-    committed_jobs: CommittedJobs, performer: Performer
-) -> None:
-{%- endif %}
+def test_worker_retries_a_transient_failure(committed: Committed, performer: Performer) -> None:
     performer.transient_failures = 2
-    job = enqueue({{ owner }})
+    job = enqueue(committed)
     done = wait_until_finished(job.id)
     assert done.state == JobState.SUCCEEDED
     assert done.attempts == 3
@@ -207,10 +201,10 @@ def test_worker_retries_a_transient_failure(
 
 @pytest.mark.usefixtures("worker", "fast_retries")
 def test_worker_fails_the_job_when_retries_run_out(
-    {{ owner }}: {{ owner_type }}, performer: Performer
+    committed: Committed, performer: Performer
 ) -> None:
     performer.transient_failures = 100
-    job = enqueue({{ owner }})
+    job = enqueue(committed)
     done = wait_until_finished(job.id)
     assert done.state == JobState.FAILED
     assert done.attempts == 4  # the first run and three retries
@@ -220,9 +214,9 @@ def test_worker_fails_the_job_when_retries_run_out(
 
 @pytest.mark.usefixtures("worker")
 def test_a_duplicate_delivery_does_no_double_work(
-    {{ owner }}: {{ owner_type }}, performer: Performer
+    committed: Committed, performer: Performer
 ) -> None:
-    job = enqueue({{ owner }})
+    job = enqueue(committed)
     first = wait_until_finished(job.id)
     # The same message again, as the broker redelivers it after a lost acknowledgement.
     duplicate = run_job.apply_async(args=(str(job.id),))
