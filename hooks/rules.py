@@ -440,6 +440,8 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_metrics.py": "prometheus",
     "src/{package}/core/sentry.py": "sentry",
     "tests/test_sentry.py": "sentry",
+    "tests/fixtures/sentry.py": "sentry",
+    "tests/test_sentry_worker.py": ("sentry", "celery"),
     # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
     "src/{package}/worker/schedule.py": "beat",
     "src/{package}/account/housekeeping.py": ("beat", "email"),

@@ -21,6 +21,7 @@ pytest_plugins = [
     "fixtures.mail_worker",
     "fixtures.app",
     "fixtures.client",
+    "fixtures.sentry",
     "fixtures.users",
     "helpers",
     "fixtures.items",

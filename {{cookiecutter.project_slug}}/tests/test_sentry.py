@@ -6,79 +6,19 @@ the SDK sends to it exactly as it would to sentry.io (real transport, real envel
 
 from __future__ import annotations
 
-import gzip
 import json
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 import sentry_sdk
 from asgi_lifespan import LifespanManager
 from httpx import ASGITransport, AsyncClient
-from sentry_sdk.envelope import Envelope
 
 from {{ cookiecutter.package_name }} import __version__
-from {{ cookiecutter.package_name }}.core.config import Settings{% if 'celery' in cookiecutter | features %}, get_settings{% endif %}
+from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.sentry import REQUEST_ID_TAG, init_sentry
 from {{ cookiecutter.package_name }}.main import create_app
-{%- if 'celery' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.worker.app import celery_app
-from {{ cookiecutter.package_name }}.worker.base import REQUEST_ID_HEADER, ServiceTask
-from {{ cookiecutter.package_name }}.worker.signals import start_sentry
-{%- endif %}
-
-
-class SentrySink:
-    """A local stand-in for Sentry's envelope endpoint that keeps every event it receives."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        received = self.events
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if self.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
-                for item in Envelope.deserialize(body).items:
-                    if item.type == "event" and item.payload.json is not None:
-                        received.append(item.payload.json)
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *_: Any) -> None:  # keep the test output clean
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def dsn(self) -> str:
-        return f"http://public-key@127.0.0.1:{self.server.server_address[1]}/1"
-
-    def wait_for_events(self, count: int, timeout: float = 10) -> list[dict[str, Any]]:
-        """Flush the SDK, then wait until `count` events arrived; return them all."""
-        sentry_sdk.flush(timeout=timeout)
-        deadline = time.monotonic() + timeout
-        while len(self.events) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return list(self.events)
-
-
-@pytest.fixture
-def sentry_sink() -> Iterator[SentrySink]:
-    sink = SentrySink()
-    sink.thread.start()
-    try:
-        yield sink
-    finally:
-        sentry_sdk.get_client().close(timeout=2)
-        sentry_sdk.get_global_scope().set_client(None)  # back to "off" for the other tests
-        sink.server.shutdown()
-        sink.server.server_close()
+from tests.fixtures.sentry import SentrySink
 
 
 @pytest.fixture
@@ -163,34 +103,3 @@ def test_empty_dsn_leaves_sentry_off(settings: Settings) -> None:
 def test_traces_sample_rate_is_a_share(settings: Settings) -> None:
     with pytest.raises(ValueError, match="sentry_traces_sample_rate"):
         Settings.model_validate({**settings.model_dump(), "sentry_traces_sample_rate": 2})
-{%- if 'celery' in cookiecutter | features %}
-
-
-@celery_app.task(bind=True, base=ServiceTask, name="tests.sentry_failing_task")
-def failing_task(self: ServiceTask) -> None:
-    """Fails on purpose."""
-    raise RuntimeError("task exploded")
-
-
-def test_task_failure_is_reported_with_the_enqueuing_request_id(
-    sentry_sink: SentrySink, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The worker starts Sentry from its own settings (the environment) on `celeryd_init`.
-    monkeypatch.setenv("SENTRY_DSN", sentry_sink.dsn)
-    get_settings.cache_clear()
-    try:
-        start_sentry()
-    finally:
-        monkeypatch.delenv("SENTRY_DSN")
-        get_settings.cache_clear()
-
-    result = failing_task.apply(headers={REQUEST_ID_HEADER: "request-that-enqueued"})
-    assert result.failed()
-
-    events = sentry_sink.wait_for_events(1)
-    assert len(events) == 1
-    event = events[0]
-    assert event["tags"][REQUEST_ID_TAG] == "request-that-enqueued"
-    assert event["exception"]["values"][-1]["value"] == "task exploded"
-    assert event["exception"]["values"][-1]["mechanism"]["type"] == "celery"
-{%- endif %}
