@@ -1,7 +1,7 @@
 """Sentry: unhandled errors reach it tagged with the request id, and nothing personal goes along.
 
-Sentry is a third-party HTTP service, so a local HTTP server stands in for its ingest endpoint;
-the SDK sends to it exactly as it would to sentry.io (real transport, real envelopes).
+Sentry is a third-party HTTP service, so a local HTTP server (tests/fixtures/sentry.py) stands in
+for its ingest endpoint; the SDK sends to it exactly as it would to sentry.io.
 """
 
 from __future__ import annotations
