@@ -4,7 +4,8 @@
 They load in this order, which matters: first the test settings and the servers they point at
 (found, started, or the run stops with one line saying what to do), then the app, which reads
 those settings when it is imported. A plugin that another one imports comes before it, so that
-pytest can still rewrite its asserts.
+pytest can still rewrite its asserts. A later plugin may override an earlier one's fixture for
+its part of the service (the Redis plugin gives `settings` a key prefix per test, for example).
 """
 
 pytest_plugins = [
