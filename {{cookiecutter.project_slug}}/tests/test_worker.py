@@ -60,20 +60,6 @@ def test_configuration_is_safe_for_at_least_once_delivery() -> None:
     assert conf.broker_connection_timeout == settings.celery_broker_timeout
 
 
-def test_settings_default_the_broker_and_backend() -> None:
-    settings = Settings(celery_broker_url="", celery_result_backend="")
-{%- if 'broker_rabbitmq' in cookiecutter | features %}
-    assert settings.celery_broker_url.startswith("amqp://")
-{%- else %}
-    assert settings.celery_broker_url == settings.redis_url
-{%- endif %}
-{%- if 'redis' in cookiecutter | features %}
-    assert settings.celery_result_backend == settings.redis_url
-{%- else %}
-    assert settings.celery_result_backend == "rpc://"
-{%- endif %}
-
-
 def test_soft_time_limit_must_come_before_the_hard_one() -> None:
     with pytest.raises(ValueError, match="CELERY_TASK_SOFT_TIME_LIMIT=60 is not below"):
         Settings(celery_task_soft_time_limit=60, celery_task_time_limit=60)
