@@ -25,6 +25,20 @@ RULES_PATH = HOOKS / "rules.py"
 README_DATA_PATH = HOOKS / "readme_data.py"
 ENV_DATA_PATH = HOOKS / "env_data.py"
 
+# The baked project's import layers, top first (docs/architecture.md): each may import only the
+# layers below it, and the modules on one layer are independent siblings. A bake's import-linter
+# contract lists the ones it keeps (`import_layers`).
+IMPORT_LAYERS = (
+    ("main", "cli"),
+    ("items", "jobs"),
+    ("account",),
+    ("auth",),
+    ("users",),
+    ("mail",),
+    ("worker",),
+    ("core",),
+)
+
 
 def load_fresh(path: Path, name: str) -> ModuleType:
     """Execute a file from disk as a new module object, bypassing `sys.modules`."""
@@ -108,6 +122,24 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
         return parent
 
     filters["down_revision"] = down_revision
+
+    def import_layers(answers: Mapping[str, Any]) -> list[list[str]]:
+        # The import-linter layers of the baked pyproject, top first: the modules of IMPORT_LAYERS
+        # that the bake keeps (a package or module the manifest prunes drops out).
+        package = answers["package_name"]
+        pruned = set(rules.paths_to_prune(answers))
+        layers = []
+        for layer in IMPORT_LAYERS:
+            kept = [
+                f"{package}.{name}"
+                for name in layer
+                if not {f"src/{package}/{name}", f"src/{package}/{name}.py"} & pruned
+            ]
+            if kept:
+                layers.append(kept)
+        return layers
+
+    filters["import_layers"] = import_layers
 
     # The baked README's lists and tables (hooks/readme_data.py).
     filters.update(load_fresh(README_DATA_PATH, "_cookiecutter_readme_data").jinja_filters(rules))
