@@ -350,6 +350,8 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "migrations": "db",
     "alembic.ini": "db",
     "src/{package}/core/db.py": "db",
+    "src/{package}/core/db_postgresql.py": "postgresql",
+    "src/{package}/core/db_sqlite.py": "sqlite",
     "src/{package}/core/security.py": "auth",
     "src/{package}/auth/cookies.py": "cookie",
     "src/{package}/auth/cookie_sessions.py": "cookie",

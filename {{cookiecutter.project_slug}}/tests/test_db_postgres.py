@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from {{ cookiecutter.package_name }}.core import db
+from {{ cookiecutter.package_name }}.core import db_postgresql
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.db import create_engine, get_session
 from tests.fixtures.database import request_to
@@ -63,14 +63,14 @@ def test_a_worker_gets_a_live_connection_after_the_server_closed_an_idle_one(
 ) -> None:
     """A worker's event loop runs only during a task, so asyncpg cannot see the server close a
     pooled connection in between: the ping of a connection that idled finds it instead."""
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.05)  # the shipped 1 s, shortened
+    monkeypatch.setattr(db_postgresql, "PING_AFTER_IDLE_SECONDS", 0.05)  # shipped: 1 s
     engine = create_engine(get_settings())  # as the worker makes it
     task = asyncio.new_event_loop()  # each run_until_complete on it is one task
     elsewhere = asyncio.new_event_loop()  # the server's side; `task` does not run meanwhile
     try:
         victim = task.run_until_complete(backend_pid(engine))
         elsewhere.run_until_complete(terminate_backend(engine, victim))
-        time.sleep(db.PING_AFTER_IDLE_SECONDS)
+        time.sleep(db_postgresql.PING_AFTER_IDLE_SECONDS)
         assert task.run_until_complete(backend_pid(engine)) != victim
     finally:
         task.run_until_complete(engine.dispose())
