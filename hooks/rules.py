@@ -446,6 +446,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_sentry_worker.py": ("sentry", "celery"),
     # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
     "src/{package}/worker/schedule.py": "beat",
+    "src/{package}/worker/runtime.py": ("celery", "db"),
     "src/{package}/account/housekeeping.py": ("beat", "email"),
     "src/{package}/worker": "celery",
     "src/{package}/jobs": "jobs",

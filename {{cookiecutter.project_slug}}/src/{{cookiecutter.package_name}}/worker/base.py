@@ -1,40 +1,11 @@
-"""The base class of every task: request-id logging{% if 'db' in cookiecutter | features %} and an async database session per task{% endif %}.
+"""The base class of every task, and the helpers that tasks and their publishers share.
 
 The API passes its request id in the message headers (`enqueue_headers()`); the task binds it to
 structlog's context, so the worker's log lines for a job carry the id of the request that made it.
-{%- if 'db' in cookiecutter | features %}
-
-Tasks are synchronous functions; database work is a coroutine run on an event loop owned by the
-worker process (and thread). Engines are never shared across a fork: a child process that finds
-the runtime of another pid builds its own.
-{%- endif %}
 """
 
 from __future__ import annotations
 
-{% if 'db' in cookiecutter | features -%}
-import asyncio
-import os
-import random
-import threading
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
-import structlog
-from celery import Task
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
-from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.core.db import (
-    create_autocommit_session_factory,
-    create_engine,
-    create_session_factory,
-)
-from {{ cookiecutter.package_name }}.core.errors import current_request_id
-{%- if 'sentry' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.core.sentry import tag_request_id
-{%- endif %}
-{%- else -%}
 import random
 from typing import Any
 
@@ -45,13 +16,14 @@ from {{ cookiecutter.package_name }}.core.errors import current_request_id
 {%- if 'sentry' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.sentry import tag_request_id
 {%- endif %}
+{%- if 'db' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.worker.runtime import SessionWork, T
+from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes as close_runtimes
+from {{ cookiecutter.package_name }}.worker.runtime import current_runtime as current_runtime
+from {{ cookiecutter.package_name }}.worker.runtime import run_with_session as run_with_session
 {%- endif %}
 
 REQUEST_ID_HEADER = "request_id"
-{%- if 'db' in cookiecutter | features %}
-
-T = TypeVar("T")
-{%- endif %}
 
 
 def backoff_with_jitter(retries: int, base_seconds: float, max_seconds: float) -> float:
@@ -64,68 +36,6 @@ def enqueue_headers() -> dict[str, str]:
     """Message headers that carry the current request id to the worker."""
     request_id = current_request_id()
     return {REQUEST_ID_HEADER: request_id} if request_id else {}
-{%- if 'db' in cookiecutter | features %}
-
-
-class WorkerRuntime:
-    """An event loop and a database engine that belong to one process and thread."""
-
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        self.loop = asyncio.new_event_loop()
-        self.engine: AsyncEngine = create_engine(get_settings())
-        self.sessions: async_sessionmaker[AsyncSession] = create_session_factory(self.engine)
-        self.autocommit_sessions: async_sessionmaker[AsyncSession] = (
-            create_autocommit_session_factory(self.engine)
-        )
-
-    def close(self) -> None:
-        """Close the pooled connections, then the loop."""
-        self.loop.run_until_complete(self.engine.dispose())
-        self.loop.close()
-
-
-_runtimes: dict[int, WorkerRuntime] = {}  # by thread id
-_runtimes_lock = threading.Lock()
-
-
-def current_runtime() -> WorkerRuntime:
-    """This thread's runtime, built on first use (and again after a fork)."""
-    thread = threading.get_ident()
-    with _runtimes_lock:
-        runtime = _runtimes.get(thread)
-        if runtime is None or runtime.pid != os.getpid():
-            # A runtime inherited through fork holds the parent's sockets: drop it unclosed.
-            runtime = _runtimes[thread] = WorkerRuntime()
-    return runtime
-
-
-def close_runtimes() -> None:
-    """Dispose of every runtime this process built (on worker shutdown, and after tests)."""
-    with _runtimes_lock:
-        runtimes = list(_runtimes.values())
-        _runtimes.clear()
-    for runtime in runtimes:
-        if runtime.pid == os.getpid():
-            runtime.close()
-
-
-def run_with_session(
-    work: Callable[[AsyncSession], Awaitable[T]], *, autocommit: bool = False
-) -> T:
-    """Run `work(session)` to completion on this worker's loop, with a fresh session.
-
-    `autocommit=True` is for work whose every statement stands alone (see `jobs.service.run_job`).
-    """
-    runtime = current_runtime()
-    sessions = runtime.autocommit_sessions if autocommit else runtime.sessions
-
-    async def call() -> T:
-        async with sessions() as session:
-            return await work(session)
-
-    return runtime.loop.run_until_complete(call())
-{%- endif %}
 
 
 class ServiceTask(Task):  # type: ignore[type-arg]
@@ -149,9 +59,8 @@ class ServiceTask(Task):  # type: ignore[type-arg]
             structlog.contextvars.clear_contextvars()
 {%- if 'db' in cookiecutter | features %}
 
-    def run_with_session(
-        self, work: Callable[[AsyncSession], Awaitable[T]], *, autocommit: bool = False
-    ) -> T:
-        """Run `work(session)` with a database session that lives for this call only."""
+    def run_with_session(self, work: SessionWork[T], *, autocommit: bool = False) -> T:
+        """Run `work(session)` with a database session that lives for this call only
+        (`worker/runtime.py`: a loop and an engine per worker process)."""
         return run_with_session(work, autocommit=autocommit)
 {%- endif %}

@@ -1,4 +1,5 @@
-"""Celery signal handlers: the API's log format in the worker{% if 'sentry' in cookiecutter | features %}, Sentry{% endif %} and a clean shutdown.
+"""Celery signal handlers: the API's log format in the worker, and what the service's parts need at
+start-up and shutdown.
 
 Connecting `setup_logging` stops Celery from installing its own handlers, so the worker's and
 beat's lines (Celery's own included) go through the same structlog processors as the API's.
@@ -7,21 +8,8 @@ beat's lines (Celery's own included) go through the same structlog processors as
 from __future__ import annotations
 
 from typing import Any
-{%- if 'sentry' in cookiecutter | features %}
 
-from celery.signals import (
-    beat_init,
-    celeryd_init,
-    setup_logging,
-{%- if 'db' in cookiecutter | features %}
-    worker_process_shutdown,
-    worker_shutdown,
-{%- endif %}
-)
-{%- else %}
-
-from celery.signals import setup_logging{% if 'db' in cookiecutter | features %}, worker_process_shutdown, worker_shutdown{% endif %}
-{%- endif %}
+from celery import signals
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
@@ -29,19 +17,19 @@ from {{ cookiecutter.package_name }}.core.logging import configure_logging
 from {{ cookiecutter.package_name }}.core.sentry import init_sentry
 {%- endif %}
 {%- if 'db' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.worker.base import close_runtimes
+from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes
 {%- endif %}
 
 
-@setup_logging.connect
+@signals.setup_logging.connect
 def configure_worker_logging(**_: Any) -> None:
     """Use the service's structlog configuration instead of Celery's."""
     configure_logging(get_settings())
 {%- if 'sentry' in cookiecutter | features %}
 
 
-@celeryd_init.connect
-@beat_init.connect
+@signals.celeryd_init.connect
+@signals.beat_init.connect
 def start_sentry(**_: Any) -> None:
     """Report task failures to Sentry (when SENTRY_DSN is set); forked children inherit it."""
     init_sentry(get_settings())
@@ -49,8 +37,8 @@ def start_sentry(**_: Any) -> None:
 {%- if 'db' in cookiecutter | features %}
 
 
-@worker_shutdown.connect
-@worker_process_shutdown.connect
+@signals.worker_shutdown.connect
+@signals.worker_process_shutdown.connect
 def close_worker_runtime(**_: Any) -> None:
     """Return this process's database connections before it exits."""
     close_runtimes()
