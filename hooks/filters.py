@@ -123,22 +123,30 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
 
     filters["down_revision"] = down_revision
 
-    def import_layers(answers: Mapping[str, Any]) -> list[list[str]]:
-        # The import-linter layers of the baked pyproject, top first: the modules of IMPORT_LAYERS
-        # that the bake keeps (a package or module the manifest prunes drops out).
+    def kept_modules(modules: list[str], answers: Mapping[str, Any]) -> list[str]:
+        # Of these dotted modules of the baked package, the ones the bake keeps: neither the module
+        # (or package) nor a package above it is pruned by the manifest.
         package = answers["package_name"]
         pruned = set(rules.paths_to_prune(answers))
-        layers = []
-        for layer in IMPORT_LAYERS:
-            kept = [
-                f"{package}.{name}"
-                for name in layer
-                if not {f"src/{package}/{name}", f"src/{package}/{name}.py"} & pruned
-            ]
-            if kept:
-                layers.append(kept)
-        return layers
 
+        def kept(module: str) -> bool:
+            parts = module.split(".")
+            return not any(
+                {f"src/{package}/{'/'.join(parts[:end])}", f"src/{package}/{'/'.join(parts[:end])}.py"}
+                & pruned
+                for end in range(1, len(parts) + 1)
+            )
+
+        return [module for module in modules if kept(module)]
+
+    def import_layers(answers: Mapping[str, Any]) -> list[list[str]]:
+        # The import-linter layers of the baked pyproject, top first: the modules of IMPORT_LAYERS
+        # that the bake keeps, each named in full.
+        package = answers["package_name"]
+        layers = [kept_modules(list(layer), answers) for layer in IMPORT_LAYERS]
+        return [[f"{package}.{name}" for name in layer] for layer in layers if layer]
+
+    filters["kept_modules"] = kept_modules
     filters["import_layers"] = import_layers
 
     # The baked README's lists and tables (hooks/readme_data.py).

@@ -21,14 +21,10 @@ DEFAULT_QUEUE = "default"
 HOUSEKEEPING_QUEUE = "housekeeping"
 
 # Modules that define tasks, in the domains they serve; the worker imports them at start-up.
-{%- set task_modules = [] %}
-{%- for module, needs in [("jobs.tasks", ["jobs"]), ("mail.tasks", ["email"]), ("auth.housekeeping", ["beat", "auth"]), ("account.housekeeping", ["beat", "email"])] %}
-{%- if needs | reject("in", cookiecutter | features) | list | length == 0 %}{% set _ = task_modules.append(module) %}{% endif %}
-{%- endfor %}
-TASK_MODULES: list[str] = [{% for module in task_modules %}
-    "{{ cookiecutter.package_name }}.{{ module }}",{% endfor %}
-{%- if task_modules %}
-{% endif %}]
+TASK_MODULES: list[str] = [
+{%- for module in ["jobs.tasks", "mail.tasks", "auth.housekeeping", "account.housekeeping"] | kept_modules(cookiecutter) %}
+    "{{ cookiecutter.package_name }}.{{ module }}",{{ "\n" if loop.last }}
+{%- endfor %}]
 
 
 def broker_transport_options(settings: Settings) -> dict[str, Any]:
