@@ -358,6 +358,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "src/{package}/auth/bearer_sessions.py": "bearer",
     "src/{package}/core/csrf.py": "cookie",
     "src/{package}/auth/housekeeping.py": ("beat", "auth"),
+    "src/{package}/auth/rate_limit.py": ("cache", "auth"),
     "src/{package}/auth": "auth",
     "src/{package}/users": "auth",
     "src/{package}/cli.py": "auth",
