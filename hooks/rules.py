@@ -389,6 +389,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/fixtures/users.py": "auth",
     "tests/fixtures/items.py": "items",
     "tests/fixtures/jobs.py": "jobs",
+    "tests/fixtures/job_owners.py": ("jobs", "auth"),
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
     # With SQLite one pod holds the file: migrations run as its init container, the worker and
@@ -459,6 +460,8 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_housekeeping_email.py": ("beat", "email"),
     "tests/test_jobs.py": "jobs",
     "tests/test_jobs_owners.py": ("jobs", "auth"),
+    "tests/test_jobs_race_postgres.py": ("jobs", "postgresql"),
+    "tests/test_jobs_race_sqlite.py": ("jobs", "sqlite"),
     "tests/test_jobs_worker.py": "jobs",
     # Email: mail/tasks.py comes before mail/ (see deploy/k8s above).
     "src/{package}/account/rate_limit.py": ("email", "cache"),

@@ -27,6 +27,7 @@ pytest_plugins = [
     "helpers",
     "fixtures.items",
     "fixtures.jobs",
+    "fixtures.job_owners",
 ] if "tests/" ~ module.replace(".", "/") ~ ".py" not in pruned %}
     "tests.{{ module }}",
 {%- endfor %}

@@ -99,29 +99,6 @@ async def test_broker_down_answers_503_and_stores_nothing(
     assert await count_jobs() == 0
 
 
-{% if 'auth' not in cookiecutter | features -%}
-# With users, jobs have owners: test_jobs_owners.py has this test with an owner.
-async def test_a_concurrent_request_with_the_same_key_gets_the_winners_job(
-    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sent = SentJobs()
-    winner, _ = await service.enqueue_job(session, schemas.JobCreate(), "race", send=sent)
-    real_find = service._find_by_key
-    calls = 0
-
-    async def miss_once(session: AsyncSession, key: str) -> Job | None:
-        # The loser's first look happens before the winner committed.
-        nonlocal calls
-        calls += 1
-        return None if calls == 1 else await real_find(session, key)
-
-    monkeypatch.setattr(service, "_find_by_key", miss_once)
-    job, created = await service.enqueue_job(session, schemas.JobCreate(), "race", send=sent)
-    assert (job.id, created) == (winner.id, False)
-    assert sent.ids == [winner.id]
-
-
-{% endif -%}
 async def test_send_publishes_with_the_job_id_and_request_id(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -275,22 +252,6 @@ async def test_an_unexpected_error_fails_the_job_at_once(
 async def test_a_missing_job_is_reported(session: AsyncSession) -> None:
     outcome = await service.run_job(session, uuid.uuid4(), max_attempts=5)
     assert outcome is service.RunOutcome.NOT_FOUND
-
-
-async def test_a_job_committed_while_the_claim_looked_is_looked_for_again(
-    session: AsyncSession, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The API publishes before it commits: the claim can miss a row that is there a moment later.
-    job = await make_job()
-
-    async def claim_before_the_commit(*_: Any) -> None:
-        return None
-
-    monkeypatch.setattr(service, "_claim", claim_before_the_commit)
-    outcome = await service.run_job(session, job.id, max_attempts=5)
-    assert outcome is service.RunOutcome.NOT_FOUND  # so the task looks again, and runs it
-    await session.refresh(job)
-    assert (job.state, job.attempts) == (JobState.QUEUED, 0)
 
 
 async def test_a_result_is_recorded_once_when_two_deliveries_race(

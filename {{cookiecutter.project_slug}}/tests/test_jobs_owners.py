@@ -5,17 +5,10 @@ The owner-free contract is in `test_jobs.py`; here are the tests that need a sec
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.jobs import service
-from {{ cookiecutter.package_name }}.jobs.models import Job
-from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.principal import Principal
 from tests.fixtures.jobs import JOBS, SentJobs, add_job, key
 
 
@@ -35,27 +28,6 @@ async def test_keys_are_scoped_to_their_owner(
 async def test_enqueueing_needs_a_user(client: AsyncClient, sent: SentJobs) -> None:
     response = await client.post(JOBS, json={}, headers=key())
     assert response.status_code == 401
-
-
-async def test_a_concurrent_request_with_the_same_key_gets_the_winners_job(
-    session: AsyncSession, user: User, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sent = SentJobs()
-    owner = Principal.of(user)
-    winner, _ = await service.enqueue_job(session, owner, JobCreate(), "race", send=sent)
-    real_find = service._find_by_key
-    calls = 0
-
-    async def miss_once(session: AsyncSession, owner_id: uuid.UUID, key: str) -> Job | None:
-        # The loser's first look happens before the winner committed.
-        nonlocal calls
-        calls += 1
-        return None if calls == 1 else await real_find(session, owner_id, key)
-
-    monkeypatch.setattr(service, "_find_by_key", miss_once)
-    job, created = await service.enqueue_job(session, owner, JobCreate(), "race", send=sent)
-    assert (job.id, created) == (winner.id, False)
-    assert sent.ids == [winner.id]
 
 
 async def test_another_users_job_is_not_found(
