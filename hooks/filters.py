@@ -146,7 +146,11 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
         layers = [kept_modules(list(layer), answers) for layer in IMPORT_LAYERS]
         return [[f"{package}.{name}" for name in layer] for layer in layers if layer]
 
+    def task_modules(answers: Mapping[str, Any]) -> list[str]:
+        return kept_modules(list(rules.TASK_MODULES), answers)
+
     filters["kept_modules"] = kept_modules
+    filters["task_modules"] = task_modules
     filters["import_layers"] = import_layers
 
     # The baked README's lists and tables (hooks/readme_data.py).

@@ -526,6 +526,10 @@ MANIFEST.update(
     {f"src/{{package}}/{module.replace('.', '/')}.py": needs for module, needs in APP_FEATURES.items()}
 )
 
+# The modules that define Celery tasks, in the domains they serve: the worker imports the kept ones
+# at start-up (`task_modules`). Each is pruned with its domain, so none needs a feature here.
+TASK_MODULES = ("jobs.tasks", "mail.tasks", "auth.housekeeping", "account.housekeeping")
+
 # The first revisions, one per feature that has tables: migrations/versions/<revision>_<name>.py,
 # kept with the feature named. Alembic needs static ids, so each revision has the same id in every
 # bake; it revises the kept revision before it (`down_revision`), so the kept ones form one chain.

@@ -241,3 +241,10 @@ def test_every_license_choice_has_a_text_and_an_spdx_expression() -> None:
 def test_license_texts_are_the_pinned_verbatim_texts(choice: str) -> None:
     text = (TEMPLATE_DIR / rules.license_text_path(answers(license=choice))).read_bytes()
     assert hashlib.sha256(text).hexdigest() == LICENSE_SHA256[choice]
+
+
+def test_every_task_module_exists_in_the_template() -> None:
+    # The worker imports these by name; a renamed or moved module would only fail in a worker.
+    package = TEMPLATE_DIR / "src" / "{{cookiecutter.package_name}}"
+    missing = [m for m in rules.TASK_MODULES if not (package / f"{m.replace('.', '/')}.py").is_file()]
+    assert missing == []

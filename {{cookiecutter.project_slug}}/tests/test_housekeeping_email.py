@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.account.models import EmailToken, TokenPurp
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.db import utcnow
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.worker.base import close_runtimes
+from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes
 from {{ cookiecutter.package_name }}.worker.schedule import beat_schedule
 
 

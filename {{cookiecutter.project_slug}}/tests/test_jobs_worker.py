@@ -30,7 +30,7 @@ from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.principal import Principal
 {%- endif %}
 from {{ cookiecutter.package_name }}.worker.app import celery_app
-from {{ cookiecutter.package_name }}.worker.base import close_runtimes, run_with_session
+from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes, run_with_session
 
 TIMEOUT = 30.0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from {{ cookiecutter.package_name }}.worker.base import close_runtimes, current_runtime, run_with_session
+from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes, current_runtime, run_with_session
 from {{ cookiecutter.package_name }}.worker.signals import close_worker_runtime
 
 

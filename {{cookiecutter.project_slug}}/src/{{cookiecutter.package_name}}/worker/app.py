@@ -22,7 +22,7 @@ HOUSEKEEPING_QUEUE = "housekeeping"
 
 # Modules that define tasks, in the domains they serve; the worker imports them at start-up.
 TASK_MODULES: list[str] = [
-{%- for module in ["jobs.tasks", "mail.tasks", "auth.housekeeping", "account.housekeeping"] | kept_modules(cookiecutter) %}
+{%- for module in cookiecutter | task_modules %}
     "{{ cookiecutter.package_name }}.{{ module }}",{{ "\n" if loop.last }}
 {%- endfor %}]
 

@@ -17,10 +17,7 @@ from {{ cookiecutter.package_name }}.core.errors import current_request_id
 from {{ cookiecutter.package_name }}.core.sentry import tag_request_id
 {%- endif %}
 {%- if 'db' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.worker.runtime import SessionWork, T
-from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes as close_runtimes
-from {{ cookiecutter.package_name }}.worker.runtime import current_runtime as current_runtime
-from {{ cookiecutter.package_name }}.worker.runtime import run_with_session as run_with_session
+from {{ cookiecutter.package_name }}.worker.runtime import SessionWork, T, run_with_session
 {%- endif %}
 
 REQUEST_ID_HEADER = "request_id"
