@@ -149,7 +149,18 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
     def task_modules(answers: Mapping[str, Any]) -> list[str]:
         return kept_modules(list(rules.TASK_MODULES), answers)
 
+    def model_modules(answers: Mapping[str, Any]) -> list[str]:
+        # Every `models.py` of the baked package that the bake keeps, found in the template, so
+        # a domain's tables reach Alembic's metadata without a list to keep up to date.
+        package_dir = HOOKS.parent / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.package_name}}"
+        found = sorted(
+            ".".join(path.relative_to(package_dir).with_suffix("").parts)
+            for path in package_dir.rglob("models.py")
+        )
+        return kept_modules(found, answers)
+
     filters["kept_modules"] = kept_modules
+    filters["model_modules"] = model_modules
     filters["task_modules"] = task_modules
     filters["import_layers"] = import_layers
 

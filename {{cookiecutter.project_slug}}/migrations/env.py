@@ -10,24 +10,14 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
-# Every model module is imported (F401), so Base.metadata knows every table.
-{%- if 'email' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.account import models as account_models  # noqa: F401
-{%- endif %}
-{%- if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.auth import models as auth_models  # noqa: F401
-{%- endif %}
+{% for module in cookiecutter | model_modules -%}
+{% if loop.first -%}
+# Every model module is imported, so Base.metadata knows every table.
+{% endif -%}
+import {{ cookiecutter.package_name }}.{{ module }} as {{ module | replace(".", "_") }}  # noqa: F401
+{% endfor -%}
 from {{ cookiecutter.package_name }}.core.config import get_settings
 from {{ cookiecutter.package_name }}.core.db import Base, UTCDateTime, create_engine
-{%- if 'items' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.items import models as items_models  # noqa: F401
-{%- endif %}
-{%- if 'jobs' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.jobs import models as jobs_models  # noqa: F401
-{%- endif %}
-{%- if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.users import models as users_models  # noqa: F401
-{%- endif %}
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
