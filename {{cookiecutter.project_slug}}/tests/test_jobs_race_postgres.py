@@ -21,7 +21,8 @@ LOCK_WAITS = text(
 
 
 async def a_backend_waits_for_a_lock(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
+    # Autocommit: a transaction reads pg_stat_activity once and keeps that snapshot.
+    async with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
         for _ in range(1000):
             if await connection.scalar(LOCK_WAITS):
                 return
