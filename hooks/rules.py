@@ -196,6 +196,9 @@ OPTION_AXES: dict[str, Axis] = {
     "use_watchtower": Axis(runtime=False),
     # The examples need a table.
     "include_examples": Axis(runtime=True, applies_when={"database": _other_than("database", "none")}),
+    # The docs site and the dev container add files around the service, not code it runs.
+    "docs": Axis(runtime=False),
+    "use_devcontainer": Axis(runtime=False),
 }
 RUNTIME_OPTIONS = tuple(option for option, axis in OPTION_AXES.items() if axis.runtime)
 
@@ -322,6 +325,10 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
         on.add("items")
         if "celery" in on:
             on.add("jobs")
+    if a["docs"] == "mkdocs":
+        on.add("docs_site")
+    if a["use_devcontainer"]:
+        on.add("devcontainer")
     return frozenset(on)
 
 
@@ -482,6 +489,16 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "docs/deploy/render.md": "render",
     "docs/deploy/github-actions.md": "github",
     "docs/deploy/gitlab-ci.md": "gitlab",
+    # The docs site (docs=mkdocs): its config, its hand-written pages, and the generator
+    # (a MkDocs hook) that writes the architecture, settings and API pages from the code.
+    "mkdocs.yml": "docs_site",
+    "docs/runbook.md": "docs_site",
+    "scripts/docs_gen.py": "docs_site",
+    ".github/workflows/docs.yml": ("github", "docs_site"),
+    "tests/test_docs_site.py": "docs_site",
+    # The dev container (use_devcontainer=true) and its guide.
+    ".devcontainer": "devcontainer",
+    "docs/devcontainer.md": "devcontainer",
 }
 
 
@@ -601,6 +618,7 @@ OWNED_IMPORTS: dict[str, tuple[str, ...]] = {
     "redis": ("redis",),
     "sentry": ("sentry_sdk",),
     "prometheus": ("prometheus_client",),
+    "docs_site": ("mkdocs", "mkdocs_material"),
 }
 
 # Words a bake's README may use only when the bake has the feature (with OWNED_IMPORTS, read by the
@@ -630,4 +648,6 @@ FEATURE_WORDS: dict[str, tuple[str, ...]] = {
     "gitlab": ("GitLab CI",),
     "items": ("/api/v1/items",),
     "jobs": ("/api/v1/jobs", "Idempotency-Key"),
+    "docs_site": ("make docs", "make docs-serve", "mkdocs.yml"),
+    "devcontainer": (".devcontainer", "Dev Containers"),
 }
