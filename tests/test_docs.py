@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import docs_tables  # scripts/ is on the test path (pyproject: pythonpath)
+import pytest
 from harness.baking import TEMPLATE_ROOT, Baked, rules, run
 
 DOCS = TEMPLATE_ROOT / "docs"
@@ -115,3 +116,42 @@ def test_readme_links_the_docs_and_keeps_its_two_commands() -> None:
     assert "(docs/updating.md)" in readme
     assert "make bake     # bakes the default project" in readme
     assert "make test     # runs the whole test suite" in readme
+
+
+# The baked docs site (docs=mkdocs), built for real as `make docs` does: the default bake, and a
+# bake with no database, auth or worker (its runbook has no migrations, its reference no /auth).
+BAKED_SITES = {
+    "default": {},
+    "bare": {"database": "none", "auth": "none", "worker": "none", "ci": "gitlab"},
+}
+
+
+@pytest.mark.parametrize("name", list(BAKED_SITES))
+def test_baked_docs_site_builds_strict(bake: BakeFn, name: str, tmp_path: Path) -> None:
+    baked = bake(**BAKED_SITES[name])
+    # The service and the docs group only: the site needs no test tools.
+    run(["uv", "sync", "--locked", "--no-default-groups", "--group", "docs"], cwd=baked.path)
+    site = tmp_path / "site"
+    run(
+        ["uv", "run", "--no-sync", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=baked.path,
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
+    api = (site / "api/index.html").read_text()
+    assert "GET /health/ready" in api
+    assert ("/api/v1/auth/login" in api) is ("auth" in baked.features)
+    configuration = (site / "configuration/index.html").read_text()
+    assert "SECRET_KEY" in configuration
+    assert ("DATABASE_URL" in configuration) is ("db" in baked.features)
+    architecture = (site / "architecture/index.html").read_text()
+    assert f"{baked.package}.core.health" in architecture
+    runbook = (site / "runbook/index.html").read_text()
+    assert ('id="migrate"' in runbook) is ("db" in baked.features)
+    assert ('id="create-a-superuser"' in runbook) is ("auth" in baked.features)
+    assert (site / "openapi.json").is_file()
+    overview = (site / "index.html").read_text()
+    assert baked.answers["project_name"] in overview
+    # Every guide the bake keeps is a page of the site.
+    for guide in (baked.path / "docs").rglob("*.md"):
+        page = guide.relative_to(baked.path / "docs").with_suffix("")
+        assert (site / page / "index.html").is_file(), page

@@ -81,6 +81,32 @@ def test_github_ci(baked: Baked) -> None:
     assert ("packages" in image["permissions"]) is ("ghcr" in on)
     ecosystems = {u["package-ecosystem"] for u in load_yaml(baked.path / ".github/dependabot.yml")["updates"]}
     assert ecosystems == {"uv", "docker", "github-actions"}
+    check_docs_workflow(baked)
+
+
+def check_docs_workflow(baked: Baked) -> None:
+    """docs=mkdocs: a workflow of its own builds the site strictly, and on main publishes it to
+    Pages from the one job with the Pages permissions."""
+    workflow = baked.path / ".github/workflows/docs.yml"
+    assert workflow.exists() is ("docs_site" in baked.features)
+    if not workflow.exists():
+        return
+    run([tool("actionlint"), str(workflow)], cwd=baked.path, env=tool_env())
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        cwd=baked.path)  # fmt: skip
+    data = load_yaml(workflow)
+    assert data["permissions"] == {"contents": "read"}
+    build, publish = data["jobs"]["build"], data["jobs"]["publish"]
+    assert "permissions" not in build
+    assert publish["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "refs/heads/main" in publish["if"]
+    assert publish["environment"]["name"] == "github-pages"
+    assert [s["run"] for s in build["steps"] if "run" in s] == ["uv sync --locked --group docs", "make docs"]
+    for job in (build, publish):
+        assert job["timeout-minutes"] <= 30
+        for step in job["steps"]:
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
 
 
 def test_gitlab_ci(baked: Baked) -> None:
@@ -100,6 +126,9 @@ def test_gitlab_ci(baked: Baked) -> None:
     expected |= {"rabbitmq"} if "broker_rabbitmq" in on else set()
     assert aliases == expected
     assert ("uv run alembic check" in data["test"]["script"]) is ("db" in on)
+    assert ("docs" in data) is ("docs_site" in on)
+    if "docs_site" in on:
+        assert "uv run --group docs mkdocs build --strict" in data["docs"]["script"]
     build = " ".join(data["build-image"]["script"])
     assert "$CI_COMMIT_SHA" in build
     assert ":latest" in build
