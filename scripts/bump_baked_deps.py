@@ -8,7 +8,8 @@ Dependabot cannot read the baked tree (it is Jinja until baked), so this script 
 What it reads, each from lines that hold no Jinja (a pin inside a Jinja expression is reported as
 unreadable, and the suite fails on it):
 - dependency floors (`"name[extra]>=X.Y"`) in the baked pyproject.toml, including build-system;
-- the uv image in the Dockerfile (`ghcr.io/astral-sh/uv:X.Y.Z`, the same versions as uv on PyPI);
+- the uv image in the Dockerfile and .devcontainer/Dockerfile (`ghcr.io/astral-sh/uv:X.Y.Z`, the same
+  versions as uv on PyPI);
 - the pre-commit-hooks `rev:` in the baked .pre-commit-config.yaml (tags are `v` + the PyPI version).
 
 A floor is behind when the latest release has a newer major.minor; it is moved to the latest
@@ -76,9 +77,11 @@ def pyproject_pins(root: Path) -> tuple[list[Pin], list[str]]:
 
 
 def dockerfile_pins(root: Path) -> list[Pin]:
-    relative = BAKED / "Dockerfile"
+    # The project's image, and the dev container's (use_devcontainer), which takes the same uv.
     return [
         Pin(relative, number, "uv", match["version"], exact=True, token=match[0])
+        for relative in (BAKED / "Dockerfile", BAKED / ".devcontainer/Dockerfile")
+        if (root / relative).is_file()
         for number, line in enumerate(_lines(root, relative), 1)
         if "{{" not in line and (match := UV_IMAGE_RE.search(line))
     ]

@@ -184,9 +184,14 @@ def test_bump_targets() -> None:
 def test_bump_write_moves_only_the_versions(tmp_path: Path) -> None:
     baked = tmp_path / "{{cookiecutter.project_slug}}"
     baked.mkdir()
-    for name in ("pyproject.toml", "Dockerfile", ".pre-commit-config.yaml"):
+    (baked / ".devcontainer").mkdir()
+    for name in ("pyproject.toml", "Dockerfile", ".pre-commit-config.yaml", ".devcontainer/Dockerfile"):
         shutil.copy2(TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / name, baked / name)
-    before = {p.name: p.read_text() for p in baked.iterdir()}
+
+    def texts() -> dict[str, str]:
+        return {p.relative_to(baked).as_posix(): p.read_text() for p in baked.rglob("*") if p.is_file()}
+
+    before = texts()
     pins, _ = bump.find_pins(tmp_path)
     latest = {pin.name: "99.1.0" for pin in pins}
 
@@ -194,10 +199,11 @@ def test_bump_write_moves_only_the_versions(tmp_path: Path) -> None:
         return latest[name]
 
     assert bump.main(["--check", "--root", str(tmp_path)], fetch=fake_pypi) == 1
-    assert {p.name: p.read_text() for p in baked.iterdir()} == before, "--check writes nothing"
+    assert texts() == before, "--check writes nothing"
     assert bump.main(["--write", "--root", str(tmp_path)], fetch=fake_pypi) == 0
-    after = {p.name: p.read_text() for p in baked.iterdir()}
+    after = texts()
     assert "ghcr.io/astral-sh/uv:99.1.0 " in after["Dockerfile"]
+    assert "ghcr.io/astral-sh/uv:99.1.0 " in after[".devcontainer/Dockerfile"]
     assert "rev: v99.1.0" in after[".pre-commit-config.yaml"]
     assert '"fastapi>=99.1.0"' in after["pyproject.toml"]
     assert '"celery[redis]>=99.1"' in after["pyproject.toml"]

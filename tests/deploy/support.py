@@ -35,6 +35,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "use_watchtower": True,
         "log_shipping": "fluent-bit",
         "python_version": "3.12",
+        "use_devcontainer": True,
     },
     "bare-sqlite": {
         "reverse_proxy": "none",
@@ -46,6 +47,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "use_heroku": True,
         "use_render": True,
         "use_watchtower": True,
+        "use_devcontainer": True,
     },
     # SQLite on Kubernetes and the PaaS: one pod owns the file; the PaaS migrate at start.
     "sqlite-k8s": {
@@ -61,6 +63,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "container_registry": "dockerhub",
         "python_version": "3.11",
         "use_prometheus": False,
+        "docs": "none",
     },
 }
 
