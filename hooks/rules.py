@@ -196,9 +196,11 @@ OPTION_AXES: dict[str, Axis] = {
     "use_watchtower": Axis(runtime=False),
     # The examples need a table.
     "include_examples": Axis(runtime=True, applies_when={"database": _other_than("database", "none")}),
-    # The docs site and the dev container add files around the service, not code it runs.
-    "docs": Axis(runtime=False),
-    "use_devcontainer": Axis(runtime=False),
+    # Neither changes the service's code, but each adds something the runtime layer can run: the
+    # site's tests (every setting and route documented) and the dev container's post-create command
+    # (install, migrate) against real services.
+    "docs": Axis(runtime=True),
+    "use_devcontainer": Axis(runtime=True),
 }
 RUNTIME_OPTIONS = tuple(option for option, axis in OPTION_AXES.items() if axis.runtime)
 

@@ -5,6 +5,7 @@ worker, runs a task on a real Celery worker started with the documented command.
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -74,6 +75,12 @@ def test_variant_runs_for_real(bake: BakeFn, services: Services, overrides: dict
         if "jobs" in baked.features:
             with contextlib.closing(client_for(baked, base)) as client:
                 run_job_through_the_api(client, worker_log)
+    if "devcontainer" in baked.features:
+        # The dev container's post-create command as the editor runs it, on the same services.
+        devcontainer = json.loads((path / ".devcontainer" / "devcontainer.json").read_text())
+        with summary.timed(name, "devcontainer"):
+            run(["sh", "-c", devcontainer["postCreateCommand"]], cwd=path,
+                env={**env, **({"UV_PYTHON": python} if python else {})})  # fmt: skip
 
 
 def test_runtime_set_is_pairwise_over_the_code_options() -> None:
