@@ -186,6 +186,7 @@ OPTION_AXES: dict[str, Axis] = {
     ),
     "use_sentry": Axis(runtime=True),
     "use_prometheus": Axis(runtime=True),
+    "use_opentelemetry": Axis(runtime=True),
     "log_shipping": Axis(runtime=False),
     "reverse_proxy": Axis(runtime=False),
     "ci": Axis(runtime=False),
@@ -311,6 +312,8 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
     if a["email"] == "smtp" and "auth" in on:
         on.add("email")
     on |= {name for name in ("sentry", "prometheus") if a[f"use_{name}"]}
+    if a["use_opentelemetry"]:
+        on.add("opentelemetry")
     if a["license"] == "Proprietary":
         on.add("proprietary")
     if a["log_shipping"] == "fluent-bit":
@@ -455,6 +458,16 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_sentry.py": "sentry",
     "tests/fixtures/sentry.py": "sentry",
     "tests/test_sentry_worker.py": ("sentry", "celery"),
+    # Tracing. worker/tracing.py comes before worker/ (see deploy/k8s above).
+    "src/{package}/core/tracing.py": "opentelemetry",
+    "src/{package}/worker/tracing.py": ("opentelemetry", "celery"),
+    "tests/fixtures/tracing.py": "opentelemetry",
+    "tests/test_tracing.py": "opentelemetry",
+    "tests/test_tracing_export.py": "opentelemetry",
+    "tests/test_tracing_jobs.py": ("opentelemetry", "jobs"),
+    "tests/test_tracing_sentry.py": ("opentelemetry", "sentry"),
+    "compose/jaeger.yaml": "opentelemetry",
+    "docs/tracing.md": "opentelemetry",
     # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
     "src/{package}/worker/schedule.py": "beat",
     "src/{package}/worker/runtime.py": ("celery", "db"),
@@ -530,6 +543,7 @@ MANIFEST.update(
 # reverse, report readiness in it, and their routes are included and documented in it.
 APP_FEATURES: dict[str, str | tuple[str, ...]] = {
     "core.features.sentry": "sentry",
+    "core.features.tracing": "opentelemetry",
     "core.features.database": "db",
     "core.features.redis": "redis",
     "worker.feature": "celery",
@@ -621,6 +635,9 @@ OWNED_IMPORTS: dict[str, tuple[str, ...]] = {
     "sentry": ("sentry_sdk",),
     "prometheus": ("prometheus_client",),
     "docs_site": ("mkdocs", "mkdocs_material"),
+    # Every opentelemetry-* distribution: FastAPI itself depends on opentelemetry-api, but a bake
+    # without the feature neither imports it in its code nor declares it.
+    "opentelemetry": ("opentelemetry",),
 }
 
 # Words a bake's README may use only when the bake has the feature (with OWNED_IMPORTS, read by the

@@ -19,6 +19,7 @@ pytest_plugins = [
     "fixtures.rabbitmq",
     "fixtures.mail",
     "fixtures.sentry",
+    "fixtures.tracing",
     "fixtures.celery_queues",
     "fixtures.mail_worker",
     "fixtures.app",

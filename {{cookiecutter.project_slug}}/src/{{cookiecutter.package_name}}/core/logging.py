@@ -15,6 +15,9 @@ import structlog
 from structlog.typing import Processor
 
 from {{ cookiecutter.package_name }}.core.config import Settings
+{%- if 'opentelemetry' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.core.tracing import add_trace_ids
+{%- endif %}
 
 _OWNED = "_{{ cookiecutter.package_name }}_handler"
 
@@ -78,6 +81,9 @@ def configure_logging(settings: Settings) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
+{%- if 'opentelemetry' in cookiecutter | features %}
+        add_trace_ids,
+{%- endif %}
     ]
     rendering: list[Processor]
     if settings.environment == "production":

@@ -16,6 +16,9 @@ from {{ cookiecutter.package_name }}.core.logging import configure_logging
 {%- if 'sentry' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.core.sentry import init_sentry
 {%- endif %}
+{%- if 'opentelemetry' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.worker import tracing as _tracing  # noqa: F401 (connects them)
+{%- endif %}
 {%- if 'db' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes
 {%- endif %}
