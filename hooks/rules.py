@@ -466,6 +466,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_tracing_export.py": "opentelemetry",
     "tests/test_tracing_jobs.py": ("opentelemetry", "jobs"),
     "tests/test_tracing_sentry.py": ("opentelemetry", "sentry"),
+    "tests/test_tracing_worker.py": ("opentelemetry", "celery"),
     "compose/jaeger.yaml": "opentelemetry",
     "docs/tracing.md": "opentelemetry",
     # Background work. Files inside worker/ come before worker/ itself (see deploy/k8s above).
