@@ -18,11 +18,10 @@ import weakref
 from collections.abc import Sequence
 from importlib.util import find_spec
 
+{% if 'sentry' in cookiecutter | features -%}
+import sentry_sdk.types
+{% endif -%}
 import structlog
-{%- if 'sentry' in cookiecutter | features %}
-import sentry_sdk
-from sentry_sdk.types import Event, Hint
-{%- endif %}
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -230,7 +229,9 @@ def add_trace_ids(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict
 {%- if 'sentry' in cookiecutter | features %}
 
 
-def tag_sentry_event(event: Event, _: Hint) -> Event:
+def tag_sentry_event(
+    event: sentry_sdk.types.Event, _: sentry_sdk.types.Hint
+) -> sentry_sdk.types.Event:
     """Tag a Sentry event with the trace it happened in, to find that trace from the issue."""
     ids = current_ids()
     if ids:
