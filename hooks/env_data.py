@@ -272,6 +272,16 @@ EXAMPLE: tuple[Value, ...] = (
         note="Share of requests and tasks traced for performance (0 to 1)",
     ),
     Value(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "",
+        note="Tracing (OpenTelemetry): the OTLP/HTTP collector; empty switches it off. compose.yaml\n"
+        "points the containers at its Jaeger; outside compose, export these (the SDK reads the process\n"
+        "environment, not this file): OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318",
+        gap=True,
+    ),
+    Value("OTEL_SERVICE_NAME", "{slug}"),
+    Value("OTEL_TRACES_SAMPLER", "parentbased_always_on"),
+    Value(
         "FLUENT_BIT_STDOUT_MATCH",
         "*",
         ("fluent_bit",),
@@ -328,6 +338,7 @@ COMPOSE_DEV: tuple[Value, ...] = (
     *COMPOSE_SERVICES,
     Value("SMTP_HOST", "mailpit"),
     Value("SMTP_PORT", "1025"),
+    Value("OTEL_EXPORTER_OTLP_ENDPOINT", "http://jaeger:4318"),
 )
 COMPOSE_PROD: tuple[Value, ...] = (
     Value("ENVIRONMENT", "production"),
@@ -346,6 +357,14 @@ K8S_CONFIG: tuple[Value, ...] = (
     Value("ROOT_PATH", ""),
     Value("FORWARDED_ALLOW_IPS", "*"),
     Value("WEB_CONCURRENCY", "1"),
+    Value(
+        "OTEL_SERVICE_NAME",
+        "{slug}",
+        note="Tracing: set OTEL_EXPORTER_OTLP_ENDPOINT (here, or in the Secret with its headers) to\n"
+        "export; a tenth of the requests start a trace (the benchmark's cost of 1.0 is in the docs).",
+    ),
+    Value("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+    Value("OTEL_TRACES_SAMPLER_ARG", "0.1"),
     Value(
         "DATABASE_URL",
         SQLITE_IN_IMAGE,
@@ -377,6 +396,16 @@ PAAS: tuple[Deployed, ...] = (
         "Heroku generates a random one.",
         "Render serves /metrics to the internet: a scrape must send Authorization: Bearer <this>.",
     ),
+    Deployed(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        OPTIONAL,
+        "Tracing: your collector's OTLP/HTTP URL (empty: tracing off).",
+        "Tracing (OpenTelemetry): your collector's OTLP/HTTP URL and, for a hosted backend, its headers.",
+    ),
+    Deployed("OTEL_EXPORTER_OTLP_HEADERS", OPTIONAL, "Headers sent with the spans (key=value,...)."),
+    Deployed("OTEL_SERVICE_NAME", "{slug}", "Service name on the spans."),
+    Deployed("OTEL_TRACES_SAMPLER", "parentbased_traceidratio", "Which requests start a trace."),
+    Deployed("OTEL_TRACES_SAMPLER_ARG", "0.1", "Share of the requests that start a trace."),
     Deployed(
         "SMTP_HOST",
         ASKED,

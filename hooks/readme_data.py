@@ -239,6 +239,29 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "share of requests traced for performance (0 to 1)",
         ("sentry", "!celery"),
     ),
+    # Tracing: read by the OpenTelemetry SDK (core/tracing.py names them), not by `Settings`.
+    EnvVar(
+        ("OTEL_EXPORTER_OTLP_ENDPOINT",),
+        "empty",
+        "OTLP/HTTP collector the spans go to (`<url>/v1/traces`); empty: tracing off",
+        ("opentelemetry",),
+        "OpenTelemetry",
+    ),
+    EnvVar(
+        ("OTEL_EXPORTER_OTLP_HEADERS",),
+        "empty",
+        "headers sent with the spans, e.g. a hosted backend's API key (`key=value,...`)",
+        ("opentelemetry",),
+        "OpenTelemetry",
+    ),
+    EnvVar(("OTEL_SERVICE_NAME",), "`{slug}`", "service name on the spans", ("opentelemetry",), "OpenTelemetry"),
+    EnvVar(
+        ("OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"),
+        "`parentbased_always_on` / empty",
+        "which requests start a trace: `parentbased_traceidratio` with a share (`0.1`) samples",
+        ("opentelemetry",),
+        "OpenTelemetry",
+    ),
     EnvVar(
         ("SMTP_HOST", "SMTP_PORT"),
         "`localhost` / `1025`",

@@ -657,6 +657,7 @@ FEATURE_WORDS: dict[str, tuple[str, ...]] = {
     "email": ("SMTP", "Mailpit"),
     "sentry": ("Sentry",),
     "prometheus": ("Prometheus", "/metrics"),
+    "opentelemetry": ("OpenTelemetry", "Jaeger", "OTEL_EXPORTER_OTLP_ENDPOINT"),
     "kubernetes": ("Kubernetes", "kubectl", "Kustomize"),
     "heroku": ("Heroku",),
     "render": ("render.yaml",),
