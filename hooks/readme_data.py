@@ -254,7 +254,9 @@ ENV_VARS: tuple[EnvVar, ...] = (
         ("opentelemetry",),
         "OpenTelemetry",
     ),
-    EnvVar(("OTEL_SERVICE_NAME",), "`{slug}`", "service name on the spans", ("opentelemetry",), "OpenTelemetry"),
+    EnvVar(
+        ("OTEL_SERVICE_NAME",), "`{slug}`", "service name on the spans", ("opentelemetry",), "OpenTelemetry"
+    ),
     EnvVar(
         ("OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"),
         "`parentbased_always_on` / empty",

@@ -71,18 +71,20 @@ def caller(migrated_database: str, settings: Settings) -> Iterator[Caller]:
         return user
 
     user = run_with_session(create)
-    made = Caller(headers=auth_headers(user, settings))
+    yield Caller(headers=auth_headers(user, settings))
+
+    async def remove(session: AsyncSession) -> None:
+        # The user's jobs go with it.
+        await session.execute(delete(User).where(User.id == user.id))
+        await session.commit()
 {%- else %}
     made = Caller(headers={})
-{%- endif %}
     yield made
 
     async def remove(session: AsyncSession) -> None:
         await session.execute(delete(Job).where(Job.id.in_(made.jobs)))
-{%- if 'auth' in cookiecutter | features %}
-        await session.execute(delete(User).where(User.id == user.id))
-{%- endif %}
         await session.commit()
+{%- endif %}
 
     run_with_session(remove)
 

@@ -6,15 +6,15 @@ read by the SDK itself. Without an OTLP endpoint nothing is set up and nothing i
 production the service says so in one log line at startup.
 
 FastAPI traces its requests itself (its own OpenTelemetry support) once a tracer provider is set;
-the official instrumentations add the rest: SQLAlchemy's statements{% if 'redis' in cookiecutter | features %}, Redis commands{% endif %}{% if 'celery' in cookiecutter | features %}, Celery's
-publish and run (the trace context travels in the message headers){% endif %}, and outgoing httpx calls
-when the service makes any. `/health/*` and `/metrics` are not traced (`ServiceSampler`).
+the official instrumentations add the rest, for the parts this service has: SQL statements
+(SQLAlchemy), Redis commands, Celery's publish and run (the trace context travels in the message
+headers), and outgoing httpx calls when the service makes any. `/health/*` and `/metrics` are not
+traced (`ServiceSampler`).
 """
 
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Sequence
 from importlib.util import find_spec
 
@@ -25,16 +25,6 @@ import structlog
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-{%- if 'celery' in cookiecutter | features %}
-from opentelemetry.instrumentation.celery import CeleryInstrumentor
-{%- endif %}
-{%- if 'redis' in cookiecutter | features %}
-from opentelemetry.instrumentation.redis import RedisInstrumentor
-{%- endif %}
-{%- if 'db' in cookiecutter | features %}
-from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
-from opentelemetry.metrics import get_meter
-{%- endif %}
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -42,9 +32,6 @@ from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.sdk.trace.sampling import _get_from_env_or_default as sampler_from_environment
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.util.types import Attributes
-{%- if 'db' in cookiecutter | features %}
-from sqlalchemy import Connection, Engine, event
-{%- endif %}
 from structlog.typing import EventDict, WrappedLogger
 
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -169,15 +156,20 @@ def _install(settings: Settings) -> TracerProvider:
 {%- if 'db' in cookiecutter | features %}
     _trace_every_engine(provider)
 {%- endif %}
+    # The instrumentations are imported here, each with the part of the service it traces.
 {%- if 'redis' in cookiecutter | features %}
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
     RedisInstrumentor().instrument(tracer_provider=provider)
 {%- endif %}
 {%- if 'celery' in cookiecutter | features %}
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+
     CeleryInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
 {%- endif %}
     if find_spec("httpx") is not None:
         # httpx is not a dependency of the service itself: its outgoing calls are traced once
-        # it has some. Imported here, because the instrumentation imports httpx.
+        # it has some (the instrumentation imports httpx).
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
         HTTPXClientInstrumentor().instrument(tracer_provider=provider)
@@ -196,6 +188,12 @@ def _trace_every_engine(provider: TracerProvider) -> None:
     the engine modules that imported it before tracing started; so each engine is instead traced
     when it first hands out a connection.
     """
+    import weakref
+
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import get_meter
+    from sqlalchemy import Connection, Engine, event
+
     tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy", tracer_provider=provider)
     # Pool metrics are not collected (no meter provider): the counter is a no-op.
     connections = get_meter(__name__).create_up_down_counter("db.client.connections.usage")
