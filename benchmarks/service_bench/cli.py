@@ -42,6 +42,7 @@ from .provision import bake, install, machine, template_layers, versions
 from .report import chart, pair_rows, ratio, table, targets
 from .results import Results
 from .servers import started, uvicorn_args, wait_ready, worker_rss
+from .tracing import TRACING_SCENARIOS, tracing_rows
 
 
 def parse_args(argv: Sequence[str] | None, description: str | None = None) -> argparse.Namespace:
@@ -61,6 +62,16 @@ def parse_args(argv: Sequence[str] | None, description: str | None = None) -> ar
         "--skip-quiet-logs",
         action="store_true",
         help="skip the LOG_LEVEL=WARNING rows (what the access line costs)",
+    )
+    parser.add_argument(
+        "--skip-tracing",
+        action="store_true",
+        help="skip the tracing rows (a bake with use_opentelemetry=true, off and sampled)",
+    )
+    parser.add_argument(
+        "--tracing-only",
+        action="store_true",
+        help="after the setup, run only the tracing rows (and the main scenarios given, briefly)",
     )
     parser.add_argument(
         "--celery-jobs", type=int, default=CELERY_DRAIN_JOBS, help="jobs per queue drain (default 500)"
@@ -261,7 +272,18 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
                 results["rss_mib"][str(workers)] = worker_rss(procs["service"], workers)
             results["http"] += pair_rows(measured["service"], measured["floor"], workers)
 
-        if not args.skip_quiet_logs:
+        if not args.skip_tracing:
+            print("tracing: a bake with use_opentelemetry=true, 1 worker, off / 0.1 / 1.0", flush=True)
+            traced, _ = bake(workdir / "bake-traced", "use_opentelemetry=true")
+            traced_venv = workdir / "venv-traced"
+            install(traced, traced_venv, interpreter(python_version))
+            tracing_load = Load(free_port(), data, password, args.duration, args.warmup)
+            scenarios = [s for s in args.scenarios if s in TRACING_SCENARIOS]
+            results["tracing"] = tracing_rows(
+                traced_venv, traced, env, package, tracing_load, scenarios, args.connections[0], logs
+            )
+
+        if not args.skip_quiet_logs and not args.tracing_only:
             print("service at LOG_LEVEL=WARNING (no access line), 1 worker", flush=True)
             quiet_env = {**env, "LOG_LEVEL": "WARNING"}
             quiet_sides = (("service", service_cmd, quiet_env, project), sides[1])
@@ -274,14 +296,14 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
                 measured = drive(loads, scenarios, args.connections[:1], dsn)
             results["quiet_logs"] = pair_rows(measured["service"], measured["floor"], 1)
 
-        if not args.skip_middleware_ab:
+        if not args.skip_middleware_ab and not args.tracing_only:
             print("middleware A/B: /health/live, 1 worker, one layer removed at a time", flush=True)
             ab_load = Load(free_port(), data, password, args.duration, args.warmup)
             results["middleware_ab"] = middleware_ab(
                 venv, project, env, package, ab_load, args.connections[0], logs
             )
 
-        if args.skip_celery:
+        if args.skip_celery or args.tracing_only:
             results["celery"] = {"skipped": "--skip-celery"}
         else:
             print("Celery: the service's worker, then the bare Celery app", flush=True)

@@ -16,13 +16,15 @@ from harness.baking import TEMPLATE_ROOT, run
 from .results import Install, LayerTime, Machine
 
 
-def bake(into: Path) -> tuple[Path, float]:
-    """Bake the default variant with cookiecutter's CLI; return the project and the wall time."""
+def bake(into: Path, *options: str) -> tuple[Path, float]:
+    """Bake the default variant (but for `options`, `key=value` each) with cookiecutter's CLI;
+    return the project and the wall time."""
     # cookiecutter writes its hook scripts to the temp dir; keep them inside our own folder.
     into.mkdir(parents=True, exist_ok=True)
     env = {"TMPDIR": str(into)}
     started_at = time.monotonic()
-    run([sys.executable, "-m", "cookiecutter", str(TEMPLATE_ROOT), "--no-input", "-o", str(into)], into, env)
+    command = [sys.executable, "-m", "cookiecutter", str(TEMPLATE_ROOT), "--no-input", "-o", str(into)]
+    run([*command, *options], into, env)
     seconds = time.monotonic() - started_at
     (project,) = [p for p in into.iterdir() if (p / "pyproject.toml").exists()]
     return project, seconds

@@ -165,6 +165,7 @@ def table(results: Results) -> str:
             lines.append(
                 f"| {variant['removed']} | {variant['rps']:.0f} | {variant['p99_ms']:.1f} | {cost:.0f} us |"
             )
+    lines += tracing_lines(results)
     lines += celery_lines(results)
     cold, install_info, argon = results["cold_start"], results["install"], results["argon2"]
     rss = "; ".join(
@@ -243,3 +244,29 @@ def chart(results: Results, path: Path) -> bool:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return True
+
+
+def tracing_lines(results: Results) -> list[str]:
+    """The traced bake, off and sampled: req/s and p99, and the change from tracing off."""
+    rows = results.get("tracing")
+    if not rows:
+        return []
+    off = {(r["scenario"], r["connections"]): r for r in rows if r["variant"].startswith("off")}
+    lines = [
+        "",
+        "Tracing: a bake with `use_opentelemetry=true`, 1 worker; spans sent over OTLP/HTTP to a local "
+        "sink (cost includes export)",
+        "",
+        "| tracing | scenario | conns | req/s | p50 ms | p99 ms | req/s vs off | exports | KiB sent "
+        "| errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        base = off.get((row["scenario"], row["connections"]))
+        change = f"{row['rps'] / base['rps']:.2f}" if base and base["rps"] else "-"
+        lines.append(
+            f"| {row['variant']} | {SCENARIO_LABELS[row['scenario']]} | {row['connections']} "
+            f"| {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {change} "
+            f"| {row['exports']} | {row['exported_kib']:.0f} | {row['errors']} |"
+        )
+    return lines

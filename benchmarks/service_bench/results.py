@@ -134,6 +134,20 @@ class MiddlewareRow(TypedDict):
     p99_ms: float
 
 
+class TracingRow(TypedDict):
+    """One scenario against the traced bake (tracing.py), off or at one sampling ratio."""
+
+    variant: str
+    scenario: str
+    connections: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    exports: int  # OTLP requests the sink received during the run
+    exported_kib: float
+
+
 class ImportStep(TypedDict):
     step: str
     rss_mib: float
@@ -157,6 +171,8 @@ class Results(TypedDict):
     # The same scenarios on 1 worker with LOG_LEVEL=WARNING: what the access line costs.
     quiet_logs: NotRequired[list[PairRow]]
     middleware_ab: NotRequired[list[MiddlewareRow]]
+    # A bake with use_opentelemetry=true: tracing off, then sampled at 0.1 and 1.0 (tracing.py).
+    tracing: NotRequired[list[TracingRow]]
     rss_mib: NotRequired[dict[str, list[float]]]
     # The RSS of a fresh process after each import, in the production venv (memory.py).
     rss_by_import: NotRequired[list[ImportStep]]
