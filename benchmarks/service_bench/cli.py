@@ -43,6 +43,7 @@ from .report import chart, pair_rows, ratio, table, targets
 from .results import Results
 from .servers import started, uvicorn_args, wait_ready, worker_rss
 from .tracing import TRACING_SCENARIOS, tracing_rows
+from .tracing import VARIANTS as TRACING_VARIANTS
 
 
 def parse_args(argv: Sequence[str] | None, description: str | None = None) -> argparse.Namespace:
@@ -277,10 +278,13 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
             traced, _ = bake(workdir / "bake-traced", "use_opentelemetry=true")
             traced_venv = workdir / "venv-traced"
             install(traced, traced_venv, interpreter(python_version))
-            tracing_load = Load(free_port(), data, password, args.duration, args.warmup)
+            tracing_loads = {
+                label: Load(free_port(), data, password, args.duration, args.warmup)
+                for label, _ in TRACING_VARIANTS
+            }
             scenarios = [s for s in args.scenarios if s in TRACING_SCENARIOS]
             results["tracing"] = tracing_rows(
-                traced_venv, traced, env, package, tracing_load, scenarios, args.connections[0], logs
+                traced_venv, traced, env, package, tracing_loads, scenarios, args.connections[0], dsn, logs
             )
 
         if not args.skip_quiet_logs and not args.tracing_only:

@@ -257,8 +257,8 @@ def tracing_lines(results: Results) -> list[str]:
         "Tracing: a bake with `use_opentelemetry=true`, 1 worker; spans sent over OTLP/HTTP to a local "
         "sink (cost includes export)",
         "",
-        "| tracing | scenario | conns | req/s | p50 ms | p99 ms | req/s vs off | exports | KiB sent "
-        "| errors |",
+        "| tracing | scenario | conns | req/s | p50 ms | p99 ms | req/s vs off | exports (all runs) "
+        "| KiB sent (all runs) | errors |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:

@@ -144,7 +144,8 @@ class TracingRow(TypedDict):
     p50_ms: float
     p99_ms: float
     errors: int
-    exports: int  # OTLP requests the sink received during the run
+    # What the variant's sink received over the whole tracing part (every scenario): OTLP requests.
+    exports: int
     exported_kib: float
 
 

@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .load import Load, wrk
+from .load import Load, drive
 from .results import TracingRow
-from .servers import settle, started, uvicorn_args, wait_ready
+from .servers import started, uvicorn_args, wait_ready
 
 # (label, OTEL_TRACES_SAMPLER_ARG, or None for tracing off)
 VARIANTS: tuple[tuple[str, str | None], ...] = (
@@ -77,49 +77,47 @@ def tracing_rows(
     project: Path,
     env: dict[str, str],
     package: str,
-    load: Load,
+    loads: dict[str, Load],
     scenarios: Sequence[str],
     connections: int,
+    dsn: str,
     logs: Path,
 ) -> list[TracingRow]:
-    """One 1-worker server of the traced bake per variant, each driven like the main runs."""
-    rows: list[TracingRow] = []
-    with otlp_sink() as sink:
-        for label, ratio in VARIANTS:
+    """A 1-worker server of the traced bake per variant (`loads` by label), all up at once and
+    driven back to back like the service and its floor, so each sees the same background load."""
+    sinks: dict[str, OtlpSink] = {}
+    with contextlib.ExitStack() as running:
+        for index, (label, ratio) in enumerate(VARIANTS):
             traced_env = dict(env)
             if ratio is not None:
+                sink = sinks[label] = running.enter_context(otlp_sink())
                 traced_env |= {
                     "OTEL_EXPORTER_OTLP_ENDPOINT": sink.endpoint,
                     "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
                     "OTEL_TRACES_SAMPLER_ARG": ratio,
                 }
-            log = logs / f"tracing-{len(rows)}.log"
-            args = uvicorn_args(venv, f"{package}.main:app", load.port, 1)
-            with started(args, cwd=project, env=traced_env, log=log) as proc:
-                wait_ready(load.port, proc, log)
-                for scenario in scenarios:
-                    if load.warmup:
-                        wrk(load, scenario, connections, load.warmup)
-                        settle(load.port)
-                    exports_before, bytes_before = sink.exports, sink.bytes
-                    result = wrk(load, scenario, connections, load.duration)
-                    settle(load.port)
-                    rows.append(
-                        {
-                            "variant": label,
-                            "scenario": scenario,
-                            "connections": connections,
-                            "rps": result["rps"],
-                            "p50_ms": result["p50_ms"],
-                            "p99_ms": result["p99_ms"],
-                            "errors": result["errors"],
-                            "exports": sink.exports - exports_before,
-                            "exported_kib": round((sink.bytes - bytes_before) / 1024, 1),
-                        }
-                    )
-                    print(
-                        f"  tracing {label:<30} {scenario:<7} {result['rps']:>8.0f} req/s  "
-                        f"p99 {result['p99_ms']:>8.2f} ms  exports {rows[-1]['exports']}",
-                        flush=True,
-                    )
+            log = logs / f"tracing-{index}.log"
+            args = uvicorn_args(venv, f"{package}.main:app", loads[label].port, 1)
+            proc = running.enter_context(started(args, cwd=project, env=traced_env, log=log))
+            wait_ready(loads[label].port, proc, log)
+        measured = drive(loads, scenarios, [connections], dsn)
+        exported = {label: (sink.exports, sink.bytes) for label, sink in sinks.items()}
+    rows: list[TracingRow] = []
+    for label, _ in VARIANTS:
+        exports, sent = exported.get(label, (0, 0))
+        for result in measured[label]:
+            rows.append(
+                {
+                    "variant": label,
+                    "scenario": result["scenario"],
+                    "connections": result["connections"],
+                    "rps": result["rps"],
+                    "p50_ms": result["p50_ms"],
+                    "p99_ms": result["p99_ms"],
+                    "errors": result["errors"],
+                    # The whole part's, by variant: the batches do not line up with the runs.
+                    "exports": exports,
+                    "exported_kib": round(sent / 1024, 1),
+                }
+            )
     return rows
