@@ -118,7 +118,9 @@ def target(pin: Pin, latest: str) -> str | None:
     if pin.exact:
         return latest if newest > current else None
     if newest.release[:2] > current.release[:2]:
-        return _cut(newest, max(len(current.release), 2))
+        # A distribution that publishes only pre-releases (OpenTelemetry's instrumentations,
+        # 0.66b2): a floor cut to 0.66 would sit above every release it has.
+        return latest if newest.is_prerelease else _cut(newest, max(len(current.release), 2))
     return None
 
 

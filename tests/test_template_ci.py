@@ -176,6 +176,10 @@ def test_bump_targets() -> None:
     assert bump.target(three, "0.121.0") == "0.121.0"
     one = bump.Pin(Path("p"), 1, "x", "2", exact=False, token="")
     assert bump.target(one, "3.1.4") == "3.1"
+    # Only pre-releases published: the floor takes the pre-release, which a cut floor would exclude.
+    beta = bump.Pin(Path("p"), 1, "opentelemetry-instrumentation-redis", "0.66b0", exact=False, token="")
+    assert bump.target(beta, "0.67b1") == "0.67b1"
+    assert bump.target(beta, "0.66b2") is None
     exact = bump.Pin(Path("p"), 1, "uv", "0.9.5", exact=True, token="")
     assert bump.target(exact, "0.9.6") == "0.9.6"
     assert bump.target(exact, "0.9.5") is None
@@ -208,7 +212,7 @@ def test_bump_write_moves_only_the_versions(tmp_path: Path) -> None:
     assert '"fastapi>=99.1.0"' in after["pyproject.toml"]
     assert '"celery[redis]>=99.1"' in after["pyproject.toml"]
     for name, text in before.items():  # the same lines, only version numbers changed
-        strip = re.compile(r"\d+(\.\d+)+")
+        strip = re.compile(r"\d+(\.\d+)+((a|b|rc)\d+)?")  # 0.66b0: a pre-release floor
         assert strip.sub("N", text) == strip.sub("N", after[name]), name
     assert bump.main(["--check", "--root", str(tmp_path)], fetch=fake_pypi) == 0
 
