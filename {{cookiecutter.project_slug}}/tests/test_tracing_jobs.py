@@ -30,7 +30,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users.models import User
 {%- endif %}
 from {{ cookiecutter.package_name }}.worker.app import celery_app
-from {{ cookiecutter.package_name }}.worker.base import close_runtimes, run_with_session
+from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes, run_with_session
 from tests.fixtures.client import client_for
 from tests.fixtures.tracing import ancestors, hex_ids
 {%- if 'auth' in cookiecutter | features %}
