@@ -15,6 +15,7 @@ use. Add and change filters here, never in the extension.
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -38,6 +39,10 @@ IMPORT_LAYERS = (
     ("worker",),
     ("core",),
 )
+
+
+# A class statement with `Base` (the declarative base) among its bases.
+MAPPED_CLASS = re.compile(r"^class \w+\((?:[^)]*, )?Base[,)]", re.MULTILINE)
 
 
 def load_fresh(path: Path, name: str) -> ModuleType:
@@ -150,12 +155,14 @@ def jinja_filters() -> dict[str, Callable[..., Any]]:
         return kept_modules(list(rules.TASK_MODULES), answers)
 
     def model_modules(answers: Mapping[str, Any]) -> list[str]:
-        # Every `models.py` of the baked package that the bake keeps, found in the template, so
-        # a domain's tables reach Alembic's metadata without a list to keep up to date.
+        # Every module of the baked package that maps a table (a class with `Base` among its
+        # bases), found in the template and kept by the bake, so a part's tables reach Alembic's
+        # metadata without a list to keep up to date.
         package_dir = HOOKS.parent / "{{cookiecutter.project_slug}}" / "src" / "{{cookiecutter.package_name}}"
         found = sorted(
             ".".join(path.relative_to(package_dir).with_suffix("").parts)
-            for path in package_dir.rglob("models.py")
+            for path in package_dir.rglob("*.py")
+            if MAPPED_CLASS.search(path.read_text())
         )
         return kept_modules(found, answers)
 

@@ -187,6 +187,7 @@ OPTION_AXES: dict[str, Axis] = {
     "use_sentry": Axis(runtime=True),
     "use_prometheus": Axis(runtime=True),
     "use_opentelemetry": Axis(runtime=True),
+    "object_storage": Axis(runtime=True),
     "log_shipping": Axis(runtime=False),
     "reverse_proxy": Axis(runtime=False),
     "ci": Axis(runtime=False),
@@ -314,6 +315,8 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
     on |= {name for name in ("sentry", "prometheus") if a[f"use_{name}"]}
     if a["use_opentelemetry"]:
         on.add("opentelemetry")
+    if a["object_storage"] == "s3":
+        on.add("storage")
     if a["license"] == "Proprietary":
         on.add("proprietary")
     if a["log_shipping"] == "fluent-bit":
@@ -334,6 +337,9 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
         on.add("docs_site")
     if a["use_devcontainer"]:
         on.add("devcontainer")
+        if "storage" in on:
+            # Files attached to items: the example of object storage.
+            on.add("attachments")
     return frozenset(on)
 
 
@@ -402,6 +408,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/fixtures/items.py": "items",
     "tests/fixtures/jobs.py": "jobs",
     "tests/fixtures/job_owners.py": ("jobs", "auth"),
+    "tests/fixtures/storage.py": "storage",
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
     # With SQLite one pod holds the file: migrations run as its init container, the worker and
@@ -454,6 +461,17 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_rate_limit.py": ("cache", "auth"),
     "src/{package}/core/metrics.py": "prometheus",
     "tests/test_metrics.py": "prometheus",
+    "src/{package}/core/storage.py": "storage",
+    "tests/test_storage.py": "storage",
+    "tests/test_attachments.py": "attachments",
+    "tests/test_attachments_owners.py": ("attachments", "auth"),
+    "tests/test_attachments_worker.py": ("attachments", "celery"),
+    "src/{package}/items/attachments.py": "attachments",
+    "src/{package}/items/attachments_router.py": "attachments",
+    "src/{package}/items/attachments_cleanup.py": "attachments",
+    "src/{package}/items/attachments_tasks.py": ("attachments", "celery"),
+    "compose/minio.yaml": "storage",
+    "docs/storage.md": "storage",
     "src/{package}/core/sentry.py": "sentry",
     "tests/test_sentry.py": "sentry",
     "tests/fixtures/sentry.py": "sentry",
@@ -532,6 +550,7 @@ SETTINGS_MODULES: dict[str, tuple[str, str | tuple[str, ...]]] = {
     "rate_limit": ("RateLimitSettings", ("cache", "auth")),
     "redis": ("RedisSettings", "redis"),
     "sentry": ("SentrySettings", "sentry"),
+    "storage": ("StorageSettings", "storage"),
 }
 MANIFEST.update(
     {f"src/{{package}}/core/settings/{module}.py": needs for module, (_, needs) in SETTINGS_MODULES.items()}
@@ -548,6 +567,7 @@ APP_FEATURES: dict[str, str | tuple[str, ...]] = {
     "core.features.database": "db",
     "core.features.redis": "redis",
     "worker.feature": "celery",
+    "core.features.storage": "storage",
     "core.features.csrf": "cookie",
     "core.features.metrics": "prometheus",
     "auth.feature": "auth",
@@ -555,6 +575,7 @@ APP_FEATURES: dict[str, str | tuple[str, ...]] = {
     "users.feature": "auth",
     "items.feature": "items",
     "jobs.feature": "jobs",
+    "items.attachments_feature": "attachments",
 }
 MANIFEST.update(
     {f"src/{{package}}/{module.replace('.', '/')}.py": needs for module, needs in APP_FEATURES.items()}
@@ -562,7 +583,13 @@ MANIFEST.update(
 
 # The modules that define Celery tasks, in the domains they serve: the worker imports the kept ones
 # at start-up (`task_modules`). Each is pruned with its domain, so none needs a feature here.
-TASK_MODULES = ("jobs.tasks", "mail.tasks", "auth.housekeeping", "account.housekeeping")
+TASK_MODULES = (
+    "jobs.tasks",
+    "items.attachments_tasks",
+    "mail.tasks",
+    "auth.housekeeping",
+    "account.housekeeping",
+)
 
 # The first revisions, one per feature that has tables: migrations/versions/<revision>_<name>.py,
 # kept with the feature named. Alembic needs static ids, so each revision has the same id in every
@@ -572,6 +599,7 @@ REVISIONS: dict[str, tuple[str, str]] = {
     "0002": ("email_tokens", "email"),
     "0003": ("items", "items"),
     "0004": ("jobs", "jobs"),
+    "0005": ("attachments", "attachments"),
 }
 MANIFEST.update(
     {f"migrations/versions/{revision}_{name}.py": needs for revision, (name, needs) in REVISIONS.items()}
@@ -639,6 +667,7 @@ OWNED_IMPORTS: dict[str, tuple[str, ...]] = {
     # Every opentelemetry-* distribution: FastAPI itself depends on opentelemetry-api, but a bake
     # without the feature neither imports it in its code nor declares it.
     "opentelemetry": ("opentelemetry",),
+    "storage": ("aiobotocore", "botocore", "types_aiobotocore", "types_aiobotocore_s3", "moto"),
 }
 
 # Words a bake's README may use only when the bake has the feature (with OWNED_IMPORTS, read by the
@@ -671,4 +700,6 @@ FEATURE_WORDS: dict[str, tuple[str, ...]] = {
     "jobs": ("/api/v1/jobs", "Idempotency-Key"),
     "docs_site": ("make docs", "make docs-serve", "mkdocs.yml"),
     "devcontainer": (".devcontainer", "Dev Containers"),
+    "storage": ("MinIO", "S3_BUCKET"),
+    "attachments": ("/attachments",),
 }

@@ -20,6 +20,7 @@ pytest_plugins = [
     "fixtures.mail",
     "fixtures.sentry",
     "fixtures.tracing",
+    "fixtures.storage",
     "fixtures.celery_queues",
     "fixtures.mail_worker",
     "fixtures.app",

@@ -29,6 +29,9 @@ def production(**overrides: object) -> Settings:
 {%- if 'email' in cookiecutter | features %}
     values |= {"smtp_host": "smtp.example.net", "frontend_url": "https://app.example.com"}
 {%- endif %}
+{%- if 'storage' in cookiecutter | features %}
+    values |= {"s3_access_key_id": "AKIAEXAMPLE", "s3_secret_access_key": "s3-secret-example"}
+{%- endif %}
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 

@@ -1,5 +1,5 @@
 {%- set f = cookiecutter | features -%}
-{%- set checks = ['database'] * ('db' in f) + ['redis'] * ('redis' in f) + ['broker'] * ('celery' in f) -%}
+{%- set checks = ['database'] * ('db' in f) + ['redis'] * ('redis' in f) + ['broker'] * ('celery' in f) + ['storage'] * ('storage' in f) -%}
 {%- set deps = checks | length > 0 -%}
 """Liveness, readiness with real dependencies, and readiness when they are down."""
 
@@ -64,6 +64,9 @@ async def broken_app(settings: Settings) -> AsyncIterator[FastAPI]:
 {%- endif %}
 {%- if 'celery' in cookiecutter | features %}
             "celery_broker_url": "{{ 'amqp://guest:guest@127.0.0.1:1//' if 'broker_rabbitmq' in cookiecutter | features else 'redis://127.0.0.1:1/0' }}",
+{%- endif %}
+{%- if 'storage' in f %}
+            "s3_endpoint_url": "http://127.0.0.1:1",
 {%- endif %}
         }
     )

@@ -11,11 +11,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-{% for module, cls in cookiecutter | settings_classes -%}
+{% for module, cls in (cookiecutter | settings_classes + [("service", "ServiceSettings")]) | sort -%}
 from {{ cookiecutter.package_name }}.core.settings.{{ module }} import {{ cls }}
-{% endfor -%}
-from {{ cookiecutter.package_name }}.core.settings.service import ServiceSettings
-
+{% endfor %}
 
 class Settings(
 {%- for module, cls in cookiecutter | settings_classes %}

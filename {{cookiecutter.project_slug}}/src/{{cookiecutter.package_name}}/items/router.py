@@ -1,17 +1,20 @@
-{%- set auth = 'auth' in cookiecutter | features -%}
+{%- set auth = 'auth' in cookiecutter | features -%}{%- set files = 'attachments' in cookiecutter | features -%}
 """`/api/v1/items`: CRUD on {% if auth %}the current user's items{% else %}items (public: no login){% endif %}."""
 
 from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, {% if files %}Depends, {% endif %}status
 
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
 from {{ cookiecutter.package_name }}.core.pagination import Page, PageParamsDep
 from {{ cookiecutter.package_name }}.core.responses import JSONModelResponse, model_response
 from {{ cookiecutter.package_name }}.items import service
+{%- if files %}
+from {{ cookiecutter.package_name }}.items.attachments_cleanup import remove_item_objects_after
+{%- endif %}
 from {{ cookiecutter.package_name }}.items.dependencies import {% if auth %}OwnedItem{% else %}PathItem{% endif %}
 from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemRead, ItemUpdate
 {%- if auth %}
@@ -84,7 +87,12 @@ async def update_item(item: OwnedItem, body: ItemUpdate, session: SessionDep) ->
     return ItemRead.model_validate(await service.update_item(session, item, body))
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ITEM_ERRORS)
+@router.delete({% if files %}
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=ITEM_ERRORS,
+    dependencies=[Depends(remove_item_objects_after)],  # its files go too, after the answer
+){% else %}"/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ITEM_ERRORS){% endif %}
 async def delete_item(item: OwnedItem, session: SessionDep) -> None:
     """Delete one of the current user's items."""
     await service.delete_item(session, item)
@@ -102,7 +110,12 @@ async def update_item(item: PathItem, body: ItemUpdate, session: SessionDep) -> 
     return ItemRead.model_validate(await service.update_item(session, item, body))
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ITEM_ERRORS)
+@router.delete({% if files %}
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=ITEM_ERRORS,
+    dependencies=[Depends(remove_item_objects_after)],  # its files go too, after the answer
+){% else %}"/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ITEM_ERRORS){% endif %}
 async def delete_item(item: PathItem, session: SessionDep) -> None:
     """Delete an item."""
     await service.delete_item(session, item)
