@@ -282,6 +282,27 @@ EXAMPLE: tuple[Value, ...] = (
     Value("OTEL_SERVICE_NAME", "{slug}"),
     Value("OTEL_TRACES_SAMPLER", "parentbased_always_on"),
     Value(
+        "S3_ENDPOINT_URL",
+        "http://localhost:9000",
+        note="Object storage: any S3-compatible store. The defaults reach MinIO (make services; its\n"
+        "console is http://localhost:9001). Empty S3_ENDPOINT_URL: AWS S3 itself, in S3_REGION.",
+        gap=True,
+    ),
+    Value("S3_BUCKET", "{slug}"),
+    Value("S3_REGION", "us-east-1"),
+    Value("S3_ACCESS_KEY_ID", "minioadmin"),
+    Value("S3_SECRET_ACCESS_KEY", "minioadmin"),
+    Value("S3_PATH_STYLE", "true"),
+    Value("S3_PRESIGN_SECONDS", "300", note="Seconds a presigned upload or download URL stays valid"),
+    Value("S3_TIMEOUT", "3.0"),
+    Value(
+        "ATTACHMENT_MAX_BYTES",
+        "10485760",
+        note="Attachments of items: the largest file, and the types allowed",
+        gap=True,
+    ),
+    Value("ATTACHMENT_CONTENT_TYPES", "image/png,image/jpeg,application/pdf,text/plain"),
+    Value(
         "FLUENT_BIT_STDOUT_MATCH",
         "*",
         ("fluent_bit",),
@@ -339,6 +360,7 @@ COMPOSE_DEV: tuple[Value, ...] = (
     Value("SMTP_HOST", "mailpit"),
     Value("SMTP_PORT", "1025"),
     Value("OTEL_EXPORTER_OTLP_ENDPOINT", "http://jaeger:4318"),
+    Value("S3_ENDPOINT_URL", "http://minio:9000", ("storage",)),
 )
 COMPOSE_PROD: tuple[Value, ...] = (
     Value("ENVIRONMENT", "production"),
@@ -346,6 +368,10 @@ COMPOSE_PROD: tuple[Value, ...] = (
     Value("ROOT_PATH", "${ROOT_PATH:-/api}", ("proxy",)),
     Value("ROOT_PATH", "${ROOT_PATH:-}", ("!proxy",)),
     *COMPOSE_SERVICES,
+    # The store is not part of the production stack: its address and keys come from .env.
+    Value("S3_ENDPOINT_URL", "${S3_ENDPOINT_URL:-}", ("storage",)),
+    Value("S3_BUCKET", "${S3_BUCKET:?set S3_BUCKET in .env}", ("storage",)),
+    Value("S3_REGION", "${S3_REGION:-us-east-1}", ("storage",)),
 )
 
 
@@ -371,6 +397,14 @@ K8S_CONFIG: tuple[Value, ...] = (
         ("sqlite",),
         "The file on the data volume (data-pvc.yaml) that every container of the api pod mounts.",
     ),
+    Value(
+        "S3_ENDPOINT_URL",
+        "",
+        ("storage",),
+        "Object storage: empty is AWS S3; S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are in the Secret.",
+    ),
+    Value("S3_BUCKET", "{slug}", ("storage",)),
+    Value("S3_REGION", "us-east-1", ("storage",)),
 )
 
 
@@ -426,6 +460,17 @@ PAAS: tuple[Deployed, ...] = (
         "On the api's disk (below); other services cannot mount it.",
         ("sqlite",),
     ),
+    Deployed(
+        "S3_ENDPOINT_URL",
+        OPTIONAL,
+        "S3 API of an S3-compatible store; leave empty for AWS S3.",
+        "Object storage: empty S3_ENDPOINT_URL is AWS S3; the bucket and keys are yours to give.",
+        ("storage",),
+    ),
+    Deployed("S3_BUCKET", ASKED, "The bucket attachments go to.", needs=("storage",)),
+    Deployed("S3_REGION", "us-east-1", "The bucket's region.", needs=("storage",)),
+    Deployed("S3_ACCESS_KEY_ID", ASKED, "Key of an account limited to the bucket.", needs=("storage",)),
+    Deployed("S3_SECRET_ACCESS_KEY", ASKED, "Its secret key.", needs=("storage",)),
     Deployed(
         "CELERY_BROKER_URL",
         ASKED,

@@ -233,6 +233,31 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "share of requests and tasks traced for performance (0 to 1)",
         ("sentry", "celery"),
     ),
+    # Object storage (object_storage=s3).
+    EnvVar(
+        ("S3_ENDPOINT_URL",),
+        "`http://localhost:9000`",
+        "S3 API of the store (the default reaches MinIO); empty: AWS S3 itself",
+        ("storage",),
+    ),
+    EnvVar(("S3_BUCKET",), "`{slug}`", "the bucket; production refuses it empty", ("storage",)),
+    EnvVar(("S3_REGION",), "`us-east-1`", "the bucket's region", ("storage",)),
+    EnvVar(
+        ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"),
+        "`minioadmin` / `minioadmin`",
+        "the store's keys (MinIO's development login); production refuses them empty or MinIO's",
+        ("storage",),
+    ),
+    EnvVar(("S3_PATH_STYLE",), "`true`", "path-style URLs (MinIO needs them)", ("storage",)),
+    EnvVar(("S3_PRESIGN_SECONDS",), "`300`", "lifetime of presigned upload and download URLs", ("storage",)),
+    EnvVar(("S3_TIMEOUT",), "`3.0`", "seconds to connect to, then to hear from, the store", ("storage",)),
+    EnvVar(("ATTACHMENT_MAX_BYTES",), "`10485760`", "largest attachment, in bytes", ("attachments",)),
+    EnvVar(
+        ("ATTACHMENT_CONTENT_TYPES",),
+        "`image/png,image/jpeg,application/pdf,text/plain`",
+        "the content types an attachment may have (comma-separated)",
+        ("attachments",),
+    ),
     EnvVar(
         ("SENTRY_TRACES_SAMPLE_RATE",),
         "`0.1`",
@@ -346,7 +371,7 @@ def env_vars(answers: Mapping[str, Any], rules: ModuleType) -> list[EnvVar]:
 # --- The servers the tests and the readiness check talk to -------------------------------------
 
 # (feature, what the README calls it): what /health/ready checks, in this order.
-READINESS = (("db", "the database"), ("redis", "Redis"), ("celery", "the broker"))
+READINESS = (("db", "the database"), ("redis", "Redis"), ("celery", "the broker"), ("storage", "the bucket"))
 # (feature, server, where the tests look for one, the binaries they start a throwaway one from).
 TEST_SERVERS = (
     (
@@ -409,6 +434,10 @@ LAYOUT: tuple[Entry, ...] = (
     Entry("src/{package}/mail/", "outgoing email: message, SMTP sender (aiosmtplib), outbox", ("!celery",)),
     Entry("src/{package}/items/", "example domain: CRUD on the current user's items", ("auth",)),
     Entry("src/{package}/items/", "example domain: CRUD on public items", ("!auth",)),
+    Entry(
+        "src/{package}/items/attachments.py",
+        "files of items: presigned uploads to the object store, a confirm step, downloads",
+    ),
     Entry("src/{package}/jobs/", "example background job: idempotent enqueue, state machine, Celery task"),
     Entry("src/{package}/worker/", "Celery app, task base, beat schedule", ("beat",)),
     Entry("src/{package}/worker/", "Celery app, task base", ("!beat",)),

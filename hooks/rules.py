@@ -338,8 +338,11 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
     if a["use_devcontainer"]:
         on.add("devcontainer")
         if "storage" in on:
-            # Files attached to items: the example of object storage.
+            # Files attached to items: the example of object storage. Without a worker, the API
+            # removes a deleted item's files itself.
             on.add("attachments")
+            if "celery" not in on:
+                on.add("attachments_inline_cleanup")
     return frozenset(on)
 
 
@@ -409,6 +412,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/fixtures/jobs.py": "jobs",
     "tests/fixtures/job_owners.py": ("jobs", "auth"),
     "tests/fixtures/storage.py": "storage",
+    "tests/fixtures/attachments.py": "attachments",
     # Deploy artifacts. Files inside deploy/k8s come before deploy/k8s itself, so each is pruned
     # while it still exists.
     # With SQLite one pod holds the file: migrations run as its init container, the worker and
@@ -468,7 +472,8 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_attachments_worker.py": ("attachments", "celery"),
     "src/{package}/items/attachments.py": "attachments",
     "src/{package}/items/attachments_router.py": "attachments",
-    "src/{package}/items/attachments_cleanup.py": "attachments",
+    "src/{package}/items/attachments_cleanup.py": "attachments_inline_cleanup",
+    "tests/test_attachments_cleanup.py": "attachments_inline_cleanup",
     "src/{package}/items/attachments_tasks.py": ("attachments", "celery"),
     "compose/minio.yaml": "storage",
     "docs/storage.md": "storage",
@@ -539,6 +544,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
 # The settings of each part of the service: core/settings/<module>.py holds <class>, kept with
 # the feature(s) named. core/config.py's `Settings` inherits from the kept ones (`settings_classes`).
 SETTINGS_MODULES: dict[str, tuple[str, str | tuple[str, ...]]] = {
+    "attachments": ("AttachmentSettings", "attachments"),
     "auth": ("AuthSettings", "auth"),
     "celery": ("CelerySettings", "celery"),
     "cookie": ("CookieSettings", "cookie"),

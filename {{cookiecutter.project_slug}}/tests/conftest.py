@@ -28,6 +28,7 @@ pytest_plugins = [
     "fixtures.users",
     "helpers",
     "fixtures.items",
+    "fixtures.attachments",
     "fixtures.jobs",
     "fixtures.job_owners",
 ] if "tests/" ~ module.replace(".", "/") ~ ".py" not in pruned %}

@@ -1,4 +1,3 @@
-{%- set celery = 'celery' in cookiecutter | features -%}
 """Attachments against a real S3 server (moto's), uploaded and downloaded through presigned URLs
 with httpx, as a browser would.
 
@@ -14,67 +13,23 @@ import base64
 import json
 import time
 import uuid
-from typing import Any
 
-import httpx
 from fastapi import FastAPI
 from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.storage import Storage
-from {{ cookiecutter.package_name }}.items.attachments import object_key
 from tests.fixtures import items
-from tests.fixtures.storage import S3Server, download, upload
-from tests.helpers import assert_error_shape
-
-
-def attachments_of(item: dict[str, str]) -> str:
-    return f"/api/v1/items/{item['id']}/attachments"
-
-
-async def start_upload(
-    client: AsyncClient,
-    headers: dict[str, str],
-    item: dict[str, str],
-    filename: str = "notes.txt",
-    content_type: str = "text/plain",
-) -> dict[str, Any]:
-    response = await client.post(
-        attachments_of(item),
-        headers=headers,
-        json={"filename": filename, "content_type": content_type},
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    assert body["attachment"]["status"] == "pending"
-    return body
-
-
-async def send_file(started: dict[str, Any], content: bytes, content_type: str) -> httpx.Response:
-    form = started["upload"]
-    return await upload(form["url"], form["fields"], content, content_type)
-
-
-async def confirm(
-    client: AsyncClient, headers: dict[str, str], item: dict[str, str], started: dict[str, Any]
-) -> httpx.Response:
-    path = f"{attachments_of(item)}/{started['attachment']['id']}/confirm"
-    return await client.post(path, headers=headers)
-
-
-async def stored_attachment(
-    client: AsyncClient, headers: dict[str, str], item: dict[str, str], content: bytes
-) -> dict[str, Any]:
-    started = await start_upload(client, headers, item)
-    assert (await send_file(started, content, "text/plain")).status_code == 204
-    confirmed = await confirm(client, headers, item, started)
-    assert confirmed.status_code == 200, confirmed.text
-    body: dict[str, Any] = confirmed.json()
-    return body
-
-
-def key_of(item: dict[str, str], attachment: dict[str, Any]) -> str:
-    return object_key(uuid.UUID(item["id"]), uuid.UUID(attachment["id"]))
+from tests.fixtures.attachments import (
+    attachments_of,
+    confirm,
+    key_of,
+    send_file,
+    start_upload,
+    stored_attachment,
+)
+from tests.fixtures.storage import S3Server, download
+from tests.helpers import assert_error_shape, production
 
 
 async def test_upload_confirm_list_download_delete(
@@ -228,24 +183,6 @@ async def test_attachments_of_a_missing_item_or_attachment_are_404(
     path = f"{attachments_of(item)}/{attachment['id']}"
     assert (await client.delete(path, headers=headers)).status_code == 404
     assert (await client.post(f"{path}/confirm", headers=headers)).status_code == 404
-{%- if not celery %}
-
-
-async def test_deleting_an_item_deletes_its_files(
-    client: AsyncClient, headers: dict[str, str], storage: Storage
-) -> None:
-    item = await items.create(client, headers, "doomed")
-    kept = await items.create(client, headers, "kept")
-    first = await stored_attachment(client, headers, item, b"one")
-    second = await stored_attachment(client, headers, item, b"two")
-    survivor = await stored_attachment(client, headers, kept, b"three")
-
-    # The removal runs after the answer; the in-process client returns once it has run.
-    assert (await client.delete(f"/api/v1/items/{item['id']}", headers=headers)).status_code == 204
-    assert await storage.head(key_of(item, first)) is None
-    assert await storage.head(key_of(item, second)) is None
-    assert await storage.head(key_of(kept, survivor)) is not None
-{%- endif %}
 
 
 async def test_storage_outage_drill(
@@ -287,3 +224,10 @@ async def test_storage_outage_drill(
     ]
     assert (await client.delete(f"{path}/{attachment['id']}", headers=headers)).status_code == 204
     await start_upload(client, headers, other)
+
+
+def test_allowed_content_types_read_a_comma_separated_list() -> None:
+    settings = production(attachment_content_types=" image/png, text/plain ,")
+    assert settings.attachment_content_types == ["image/png", "text/plain"]
+    settings = production(attachment_content_types='["application/pdf"]')
+    assert settings.attachment_content_types == ["application/pdf"]

@@ -1,7 +1,7 @@
-{%- set celery = 'celery' in cookiecutter | features -%}
 """Deleting an item deletes its files: the rows go with the item (ON DELETE CASCADE), the objects
-{% if celery %}through a Celery task that retries while the store is down.{% else %}after the
-answer is sent, in the API process (one attempt: a failure is logged, and the objects stay).{% endif %}
+after the answer is sent, in the API process. One attempt: if the store is down then, the objects
+stay, and the log says which (`item_objects_left`). A service with a worker hands this to a task
+that retries instead (`items/attachments_tasks.py`).
 """
 
 from __future__ import annotations
@@ -9,34 +9,16 @@ from __future__ import annotations
 import uuid
 
 import structlog
-from fastapi import BackgroundTasks{% if not celery %}, Request{% endif %}
-{% if not celery %}
+from fastapi import BackgroundTasks, Depends, Request
+
 from {{ cookiecutter.package_name }}.core.storage import Storage, StorageUnavailable
-{%- endif %}
 from {{ cookiecutter.package_name }}.items.attachments import item_prefix
-{%- if celery %}
-from {{ cookiecutter.package_name }}.items.attachments_tasks import send_remove_item_objects
-{%- endif %}
 
 logger = structlog.get_logger(__name__)
-{%- if celery %}
 
 
-async def _enqueue(item_id: uuid.UUID) -> None:
-    try:
-        await send_remove_item_objects(item_id)
-    except Exception:  # the item is gone already: say which objects are left, never fail
-        logger.exception("item_objects_left", item_id=str(item_id), prefix=item_prefix(item_id))
-
-
-async def remove_item_objects_after(item_id: uuid.UUID, background: BackgroundTasks) -> None:
-    """Once DELETE /items/{item_id} has answered, hand the removal of its objects to the worker
-    (the delete has committed by then; an item that was not deleted adds no task)."""
-    background.add_task(_enqueue, item_id)
-{%- else %}
-
-
-async def _remove(storage: Storage, item_id: uuid.UUID) -> None:
+async def remove_item_objects(storage: Storage, item_id: uuid.UUID) -> None:
+    """Delete every object of the item; log the prefix left behind if the store is down."""
     try:
         count = await storage.delete_prefix(item_prefix(item_id))
     except StorageUnavailable:
@@ -49,6 +31,9 @@ async def remove_item_objects_after(
     item_id: uuid.UUID, background: BackgroundTasks, request: Request
 ) -> None:
     """Once DELETE /items/{item_id} has answered, remove its objects (the delete has committed
-    by then; an item that was not deleted adds no task)."""
-    background.add_task(_remove, request.app.state.storage, item_id)
-{%- endif %}
+    by then; an item that was not deleted, a 404, adds no task)."""
+    background.add_task(remove_item_objects, request.app.state.storage, item_id)
+
+
+# What DELETE /items/{item_id} lists in its `dependencies`.
+REMOVES_FILES = Depends(remove_item_objects_after)

@@ -1,4 +1,5 @@
-"""The Celery side of attachments: removing a deleted item's objects, with retries."""
+"""The Celery side of attachments: deleting an item hands the removal of its objects to a task
+that retries while the store is down (the rows go with the item: ON DELETE CASCADE)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 import uuid
 
 import structlog
+from fastapi import BackgroundTasks, Depends
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.core.storage import StorageUnavailable, open_storage
@@ -40,7 +43,8 @@ def remove_item_objects(self: ServiceTask, item_id: str) -> int:
         )
     except StorageUnavailable as exc:
         if retries >= MAX_RETRIES:
-            logger.error("item_objects_left", item_id=item_id, prefix=f"items/{item_id}/")
+            prefix = item_prefix(uuid.UUID(item_id))
+            logger.error("item_objects_left", item_id=item_id, prefix=prefix)
             raise
         countdown = backoff_with_jitter(retries, BACKOFF_SECONDS, BACKOFF_MAX_SECONDS)
         raise self.retry(exc=exc, countdown=countdown) from exc
@@ -49,10 +53,26 @@ def remove_item_objects(self: ServiceTask, item_id: str) -> int:
 
 
 async def send_remove_item_objects(item_id: uuid.UUID) -> None:
-    """Publish the removal of the item's objects (a thread: publishing blocks)."""
-    await asyncio.to_thread(
-        remove_item_objects.apply_async,
-        args=(str(item_id),),
-        headers=enqueue_headers(),
-        ignore_result=True,
-    )
+    """Publish the removal of the item's objects (in a thread: publishing blocks). The item is
+    gone already, so a broker that is down is logged with the prefix left behind, never raised."""
+    try:
+        await asyncio.to_thread(
+            remove_item_objects.apply_async,
+            args=(str(item_id),),
+            headers=enqueue_headers(),
+            ignore_result=True,
+        )
+    except (KombuOperationalError, OSError) as exc:
+        logger.warning(
+            "item_objects_left", item_id=str(item_id), prefix=item_prefix(item_id), error=str(exc)
+        )
+
+
+async def remove_item_objects_after(item_id: uuid.UUID, background: BackgroundTasks) -> None:
+    """Once DELETE /items/{item_id} has answered, hand the removal of its objects to the worker
+    (the delete has committed by then; an item that was not deleted, a 404, adds no task)."""
+    background.add_task(send_remove_item_objects, item_id)
+
+
+# What DELETE /items/{item_id} lists in its `dependencies`.
+REMOVES_FILES = Depends(remove_item_objects_after)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, {% if files %}Depends, {% endif %}status
+from fastapi import APIRouter, status
 
 from {{ cookiecutter.package_name }}.core.db import SessionDep
 from {{ cookiecutter.package_name }}.core.errors import error_responses
@@ -13,7 +13,7 @@ from {{ cookiecutter.package_name }}.core.pagination import Page, PageParamsDep
 from {{ cookiecutter.package_name }}.core.responses import JSONModelResponse, model_response
 from {{ cookiecutter.package_name }}.items import service
 {%- if files %}
-from {{ cookiecutter.package_name }}.items.attachments_cleanup import remove_item_objects_after
+from {{ cookiecutter.package_name }}.items.{{ "attachments_tasks" if "celery" in cookiecutter | features else "attachments_cleanup" }} import REMOVES_FILES
 {%- endif %}
 from {{ cookiecutter.package_name }}.items.dependencies import {% if auth %}OwnedItem{% else %}PathItem{% endif %}
 from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemRead, ItemUpdate
@@ -91,7 +91,7 @@ async def update_item(item: OwnedItem, body: ItemUpdate, session: SessionDep) ->
     "/{item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=ITEM_ERRORS,
-    dependencies=[Depends(remove_item_objects_after)],  # its files go too, after the answer
+    dependencies=[REMOVES_FILES],  # its files go too, after the answer
 ){% else %}"/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ITEM_ERRORS){% endif %}
 async def delete_item(item: OwnedItem, session: SessionDep) -> None:
     """Delete one of the current user's items."""
@@ -114,7 +114,7 @@ async def update_item(item: PathItem, body: ItemUpdate, session: SessionDep) -> 
     "/{item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=ITEM_ERRORS,
-    dependencies=[Depends(remove_item_objects_after)],  # its files go too, after the answer
+    dependencies=[REMOVES_FILES],  # its files go too, after the answer
 ){% else %}"/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ITEM_ERRORS){% endif %}
 async def delete_item(item: PathItem, session: SessionDep) -> None:
     """Delete an item."""

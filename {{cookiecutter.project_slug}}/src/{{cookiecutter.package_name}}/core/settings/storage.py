@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Self
+from typing import Self
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import NoDecode
+from pydantic import Field, model_validator
 
 from {{ cookiecutter.package_name }}.core.settings.service import ServiceSettings
 
@@ -28,22 +26,6 @@ class StorageSettings(ServiceSettings):
     s3_presign_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
     # Seconds to connect to, and then to hear from, the store before the call fails.
     s3_timeout: float = Field(default=3.0, gt=0)
-    # What an attachment may be: at most this many bytes, of one of these content types.
-    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
-    attachment_content_types: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["image/png", "image/jpeg", "application/pdf", "text/plain"]
-    )
-
-    @field_validator("attachment_content_types", mode="before")
-    @classmethod
-    def _split_content_types(cls, value: object) -> object:
-        """Accept a comma-separated list (`image/png,text/plain`) as well as a JSON list."""
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
 
     @model_validator(mode="after")
     def _refuse_unusable_storage_settings(self) -> Self:
