@@ -16,7 +16,7 @@ from conftest import Services
 from harness import matrix, summary
 from harness.api import client_for
 from harness.baking import Baked, interpreter, rules, run, sync, variant_id
-from harness.serving import serving
+from harness.serving import s3_store, serving
 from harness.worker import celery_worker, run_job_through_the_api
 
 BakeFn = Callable[..., Baked]
@@ -56,6 +56,8 @@ def test_variant_runs_for_real(bake: BakeFn, services: Services, overrides: dict
         if "celery" in baked.features:
             hostname = f"tmpl-{uuid.uuid4().hex[:8]}@localhost"
             worker_log = stack.enter_context(celery_worker(baked, env, hostname))
+        if "storage" in baked.features:
+            env = {**env, **stack.enter_context(s3_store(baked, env))}
         base = stack.enter_context(serving(baked, env))
         ready = httpx.get(f"{base}/health/ready", timeout=10)
         assert ready.status_code == 200, ready.text
@@ -63,6 +65,7 @@ def test_variant_runs_for_real(bake: BakeFn, services: Services, overrides: dict
         expected = {"database"} if "db" in baked.features else set()
         expected |= {"redis"} if "redis" in baked.features else set()
         expected |= {"broker"} if "celery" in baked.features else set()
+        expected |= {"storage"} if "storage" in baked.features else set()
         assert set(checks) == expected, checks
         assert all(entry["status"] == "ok" for entry in checks.values()), checks
         if "celery" in baked.features:

@@ -55,3 +55,39 @@ def stop_process_group(proc: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def s3_store(baked: Baked, env: Mapping[str, str]) -> Iterator[dict[str, str]]:
+    """moto's S3 server (the bake's dev dependency) on a free port, with a bucket; yields the
+    variables that point the service at it (object_storage=s3)."""
+    port = free_port()
+    log = baked.path / "moto.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["uv", "run", "--no-sync", "moto_server", "-H", "127.0.0.1", "-p", str(port)],
+            cwd=baked.path,
+            env=clean_env(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url, bucket = f"http://127.0.0.1:{port}", "runtime-files"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"moto_server exited:\n{log.read_text()[-4000:]}"
+            with contextlib.suppress(httpx.HTTPError):
+                # moto keeps buckets in memory and takes an unsigned PUT: this creates one.
+                if httpx.put(f"{url}/{bucket}", timeout=2).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, f"moto_server did not answer:\n{log.read_text()[-4000:]}"
+            time.sleep(0.2)
+        yield {
+            "S3_ENDPOINT_URL": url,
+            "S3_BUCKET": bucket,
+            "S3_ACCESS_KEY_ID": "runtime-key",
+            "S3_SECRET_ACCESS_KEY": "runtime-secret",
+        }
+    finally:
+        stop_process_group(proc)
