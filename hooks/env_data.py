@@ -284,9 +284,14 @@ EXAMPLE: tuple[Value, ...] = (
     Value(
         "S3_ENDPOINT_URL",
         "http://localhost:9000",
-        note="Object storage: any S3-compatible store. The defaults reach MinIO (make services; its\n"
+        note="Object storage: any S3-compatible store. The defaults reach MinIO (make up; its\n"
         "console is http://localhost:9001). Empty S3_ENDPOINT_URL: AWS S3 itself, in S3_REGION.",
         gap=True,
+    ),
+    Value(
+        "S3_PUBLIC_ENDPOINT_URL",
+        "",
+        note="Where browsers reach the store, if not at S3_ENDPOINT_URL: presigned URLs name this host",
     ),
     Value("S3_BUCKET", "{slug}"),
     Value("S3_REGION", "us-east-1"),
@@ -361,6 +366,8 @@ COMPOSE_DEV: tuple[Value, ...] = (
     Value("SMTP_PORT", "1025"),
     Value("OTEL_EXPORTER_OTLP_ENDPOINT", "http://jaeger:4318"),
     Value("S3_ENDPOINT_URL", "http://minio:9000", ("storage",)),
+    # Presigned URLs go to browsers on the host, which reach MinIO through its published port.
+    Value("S3_PUBLIC_ENDPOINT_URL", "http://localhost:9000", ("storage",)),
 )
 COMPOSE_PROD: tuple[Value, ...] = (
     Value("ENVIRONMENT", "production"),

@@ -240,6 +240,12 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "S3 API of the store (the default reaches MinIO); empty: AWS S3 itself",
         ("storage",),
     ),
+    EnvVar(
+        ("S3_PUBLIC_ENDPOINT_URL",),
+        "empty",
+        "where browsers reach the store, if not at `S3_ENDPOINT_URL` (presigned URLs name it)",
+        ("storage",),
+    ),
     EnvVar(("S3_BUCKET",), "`{slug}`", "the bucket; production refuses it empty", ("storage",)),
     EnvVar(("S3_REGION",), "`us-east-1`", "the bucket's region", ("storage",)),
     EnvVar(

@@ -9,7 +9,8 @@ import pytest
 from httpx import AsyncClient
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.core.storage import Storage, StorageUnavailable
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.storage import Storage, StorageUnavailable, open_storage
 from tests.fixtures.storage import S3Server, download, upload
 from tests.helpers import production
 
@@ -105,3 +106,13 @@ def test_production_refuses_missing_storage_settings(overrides: dict[str, str], 
 def test_production_accepts_aws_s3_with_keys() -> None:
     settings = production(s3_endpoint_url="")  # empty: AWS S3 itself
     assert settings.s3_bucket
+
+
+async def test_presigned_urls_name_the_public_endpoint(settings: Settings) -> None:
+    public = settings.model_copy(update={"s3_public_endpoint_url": "http://files.example.test"})
+    async with open_storage(public) as store:
+        post = await store.presigned_upload("k", "text/plain", 10, 60)
+        url = await store.presigned_download("k", "k.txt", 60)
+        await store.check()  # requests still go to S3_ENDPOINT_URL
+    assert post.url.startswith("http://files.example.test/")
+    assert url.startswith("http://files.example.test/")

@@ -10,7 +10,7 @@ policies and retry rules as boto3, against AWS S3 or any S3-compatible store suc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -76,10 +76,17 @@ def client_config(settings: Settings) -> AioConfig:
 
 
 class Storage:
-    """The bucket S3_BUCKET, through one client. Failures to reach it raise `StorageUnavailable`."""
+    """The bucket S3_BUCKET, through one client. Failures to reach it raise `StorageUnavailable`.
 
-    def __init__(self, client: S3Client, settings: Settings) -> None:
+    `signer` signs the presigned URLs: the same client, or one for S3_PUBLIC_ENDPOINT_URL when
+    browsers reach the store at another address (signing makes no request).
+    """
+
+    def __init__(
+        self, client: S3Client, settings: Settings, signer: S3Client | None = None
+    ) -> None:
         self.client = client
+        self.signer = signer or client
         self.bucket = settings.s3_bucket
 
     async def check(self) -> None:
@@ -98,7 +105,7 @@ class Storage:
         The store refuses an upload that breaks the policy: a bigger file, another content type,
         another key, or a form sent after the URL expired.
         """
-        post: dict[str, Any] = await self.client.generate_presigned_post(
+        post: dict[str, Any] = await self.signer.generate_presigned_post(
             Bucket=self.bucket,
             Key=key,
             Fields={"Content-Type": content_type},
@@ -114,7 +121,7 @@ class Storage:
         """A GET URL that downloads the object as `filename` (never shown inline, so an uploaded
         HTML or SVG file cannot run in the store's origin)."""
         disposition = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
-        return await self.client.generate_presigned_url(
+        return await self.signer.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": key, "ResponseContentDisposition": disposition},
             ExpiresIn=expires_in,
@@ -164,19 +171,28 @@ class Storage:
         return deleted
 
 
-@asynccontextmanager
-async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
-    """A `Storage` with its own client (and connection pool), closed on exit. Opening it does
-    not contact the store, so the service starts while the store is down."""
-    async with get_session().create_client(
+def _client(settings: Settings, endpoint_url: str) -> AbstractAsyncContextManager[S3Client]:
+    return get_session().create_client(
         "s3",
-        endpoint_url=settings.s3_endpoint_url or None,
+        endpoint_url=endpoint_url or None,
         region_name=settings.s3_region,
         aws_access_key_id=settings.s3_access_key_id,
         aws_secret_access_key=settings.s3_secret_access_key,
         config=client_config(settings),
-    ) as client:
-        yield Storage(client, settings)
+    )
+
+
+@asynccontextmanager
+async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
+    """A `Storage` with its own client (and connection pool), closed on exit. Opening it does
+    not contact the store, so the service starts while the store is down."""
+    public = settings.s3_public_endpoint_url
+    async with AsyncExitStack() as clients:
+        client = await clients.enter_async_context(_client(settings, settings.s3_endpoint_url))
+        signer = None
+        if public and public != settings.s3_endpoint_url:
+            signer = await clients.enter_async_context(_client(settings, public))
+        yield Storage(client, settings, signer)
 
 
 async def check_storage(state: State) -> None:

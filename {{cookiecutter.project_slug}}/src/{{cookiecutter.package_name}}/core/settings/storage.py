@@ -16,6 +16,9 @@ class StorageSettings(ServiceSettings):
     # Empty: AWS S3 itself (the endpoint follows S3_REGION). Otherwise the S3 API of another
     # store, for example MinIO at http://localhost:9000 (compose.yaml).
     s3_endpoint_url: str = "http://localhost:9000"
+    # Where browsers reach the store, if not at S3_ENDPOINT_URL: presigned URLs name this host
+    # (in compose the api reaches MinIO at http://minio:9000, a browser at http://localhost:9000).
+    s3_public_endpoint_url: str = ""
     s3_bucket: str = "{{ cookiecutter.project_slug }}"
     s3_region: str = "us-east-1"
     s3_access_key_id: str = DEVELOPMENT_ACCESS_KEY
