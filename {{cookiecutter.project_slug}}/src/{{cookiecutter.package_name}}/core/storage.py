@@ -69,7 +69,7 @@ def client_config(settings: Settings) -> AioConfig:
     return AioConfig(
         connect_timeout=settings.s3_timeout,
         read_timeout=settings.s3_timeout,
-        retries={"max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": 1, "mode": "standard"},
         signature_version="s3v4",
         s3={"addressing_style": "path" if settings.s3_path_style else "auto"},
     )
