@@ -474,7 +474,7 @@ PAAS: tuple[Deployed, ...] = (
         "Object storage: empty S3_ENDPOINT_URL is AWS S3; the bucket and keys are yours to give.",
         ("storage",),
     ),
-    Deployed("S3_BUCKET", ASKED, "The bucket attachments go to.", needs=("storage",)),
+    Deployed("S3_BUCKET", ASKED, "The bucket the service keeps its files in.", needs=("storage",)),
     Deployed("S3_REGION", "us-east-1", "The bucket's region.", needs=("storage",)),
     Deployed("S3_ACCESS_KEY_ID", ASKED, "Key of an account limited to the bucket.", needs=("storage",)),
     Deployed("S3_SECRET_ACCESS_KEY", ASKED, "Its secret key.", needs=("storage",)),
