@@ -333,16 +333,16 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
         on.add("items")
         if "celery" in on:
             on.add("jobs")
-    if a["docs"] == "mkdocs":
-        on.add("docs_site")
-    if a["use_devcontainer"]:
-        on.add("devcontainer")
         if "storage" in on:
             # Files attached to items: the example of object storage. Without a worker, the API
             # removes a deleted item's files itself.
             on.add("attachments")
             if "celery" not in on:
                 on.add("attachments_inline_cleanup")
+    if a["docs"] == "mkdocs":
+        on.add("docs_site")
+    if a["use_devcontainer"]:
+        on.add("devcontainer")
     return frozenset(on)
 
 
