@@ -32,6 +32,8 @@ ENV_DATA_PATH = HOOKS / "env_data.py"
 IMPORT_LAYERS = (
     ("main", "cli"),
     ("items", "jobs"),
+    # The live channel: the domains publish into it; it authenticates with auth and users.
+    ("live",),
     ("account",),
     ("auth",),
     ("users",),

@@ -196,6 +196,8 @@ OPTION_AXES: dict[str, Axis] = {
     "use_heroku": Axis(runtime=False),
     "use_render": Axis(runtime=False),
     "use_watchtower": Axis(runtime=False),
+    # The live channel: /api/v1/ws, and the events the domains publish into it.
+    "use_websockets": Axis(runtime=True),
     # The examples need a table.
     "include_examples": Axis(runtime=True, applies_when={"database": _other_than("database", "none")}),
     # Neither changes the service's code, but each adds something the runtime layer can run: the
@@ -326,6 +328,9 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
     if a["ci"] != "none":
         on |= {a["ci"], a["container_registry"]}
     on |= {name for name in ("kubernetes", "heroku", "render", "watchtower") if a[f"use_{name}"]}
+    if a["use_websockets"]:
+        # Over Redis pub/sub when the bake has Redis, within one process otherwise.
+        on.add("websockets")
     if {"postgresql", "redis", "broker_rabbitmq"} & on:
         # The tests need a server: tests/local_servers.py finds one, starts one, or says what to do.
         on.add("test_servers")
@@ -521,6 +526,17 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_mail_worker.py": ("email", "celery"),
     # Guides in the bake's docs/, one per feature; the README lists the ones a bake keeps.
     "docs/auth-cookies.md": "cookie",
+    # The live channel (use_websockets): live/redis_bus.py comes before live/ (see deploy/k8s).
+    "src/{package}/live/redis_bus.py": ("websockets", "redis"),
+    "src/{package}/live/auth.py": ("websockets", "auth"),
+    "src/{package}/live": "websockets",
+    "src/{package}/jobs/live.py": ("jobs", "websockets"),
+    "tests/fixtures/live.py": "websockets",
+    "tests/test_websockets.py": "websockets",
+    "tests/test_websockets_auth.py": ("websockets", "auth"),
+    "tests/test_websockets_workers.py": ("websockets", "redis"),
+    "tests/test_websockets_jobs.py": ("websockets", "jobs"),
+    "docs/websockets.md": "websockets",
     "docs/email.md": "email",
     "docs/metrics.md": "prometheus",
     "docs/deploy/kubernetes.md": "kubernetes",
@@ -557,6 +573,7 @@ SETTINGS_MODULES: dict[str, tuple[str, str | tuple[str, ...]]] = {
     "redis": ("RedisSettings", "redis"),
     "sentry": ("SentrySettings", "sentry"),
     "storage": ("StorageSettings", "storage"),
+    "websockets": ("WebSocketSettings", "websockets"),
 }
 MANIFEST.update(
     {f"src/{{package}}/core/settings/{module}.py": needs for module, (_, needs) in SETTINGS_MODULES.items()}
@@ -582,6 +599,9 @@ APP_FEATURES: dict[str, str | tuple[str, ...]] = {
     "items.feature": "items",
     "jobs.feature": "jobs",
     "items.attachments_feature": "attachments",
+    # Last: it starts after Redis and the domains, and its sockets close (1001) before they stop.
+    "items.live": ("items", "websockets"),
+    "live.feature": "websockets",
 }
 MANIFEST.update(
     {f"src/{{package}}/{module.replace('.', '/')}.py": needs for module, needs in APP_FEATURES.items()}
@@ -674,6 +694,7 @@ OWNED_IMPORTS: dict[str, tuple[str, ...]] = {
     # without the feature neither imports it in its code nor declares it.
     "opentelemetry": ("opentelemetry",),
     "storage": ("aiobotocore", "botocore", "types_aiobotocore", "types_aiobotocore_s3", "moto"),
+    "websockets": ("websockets",),
 }
 
 # Words a bake's README may use only when the bake has the feature (with OWNED_IMPORTS, read by the
@@ -708,4 +729,5 @@ FEATURE_WORDS: dict[str, tuple[str, ...]] = {
     "devcontainer": (".devcontainer", "Dev Containers"),
     "storage": ("MinIO", "S3_BUCKET"),
     "attachments": ("/attachments",),
+    "websockets": ("/api/v1/ws", "WebSocket"),
 }

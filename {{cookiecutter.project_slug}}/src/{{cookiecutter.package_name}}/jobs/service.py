@@ -33,6 +33,9 @@ from {{ cookiecutter.package_name }}.jobs.exceptions import (
 )
 from {{ cookiecutter.package_name }}.jobs.models import FINISHED_STATES, Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
+{%- if 'websockets' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.jobs.live import announce
+{%- endif %}
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.users.principal import Principal
 {%- endif %}
@@ -122,6 +125,9 @@ async def enqueue_job(
         await session.rollback()
         raise
     await session.commit()
+{%- if 'websockets' in cookiecutter | features %}
+    await announce(session, job.id)
+{%- endif %}
     logger.info("job_enqueued", job_id=str(job.id), job_type=job.type)
     return job, True
 
@@ -198,6 +204,10 @@ async def _claim(session: AsyncSession, job_id: uuid.UUID) -> Claim | None:
     )
     row = claimed.one_or_none()
     await session.commit()
+{%- if 'websockets' in cookiecutter | features %}
+    if row is not None:
+        await announce(session, job_id)
+{%- endif %}
     return None if row is None else (row.type, dict(row.payload), row.attempts)
 
 
@@ -224,6 +234,10 @@ async def _finish(
     )
     done = recorded.first() is not None
     await session.commit()
+{%- if 'websockets' in cookiecutter | features %}
+    if done:
+        await announce(session, job_id)
+{%- endif %}
     return done
 
 

@@ -1,0 +1,83 @@
+"""The live channel's share of the app: `/api/v1/ws`, its hub and its bus while the app runs.
+
+On SIGTERM (or when the app stops) every socket is closed with 1001 ("going away") before the
+server drops the connections, so clients know to reconnect, to another instance if need be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from types import FrameType
+
+from fastapi import FastAPI
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.features import Feature
+from {{ cookiecutter.package_name }}.live import bus
+{%- if 'auth' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.live.auth import sweep
+{%- endif %}
+from {{ cookiecutter.package_name }}.live.hub import Hub
+{%- if 'redis' in cookiecutter | features %}
+from {{ cookiecutter.package_name }}.live.redis_bus import RedisBus
+{%- endif %}
+from {{ cookiecutter.package_name }}.live.router import router
+
+
+@contextlib.contextmanager
+def closing_on_sigterm(hub: Hub) -> Iterator[None]:
+    """Chain onto the server's SIGTERM handler: close the sockets (1001) first.
+
+    uvicorn, on SIGTERM, ends open sockets with 1012 before it stops the app; closing them here
+    first gives clients 1001. Only when a server installed a handler, in the main thread.
+    """
+    loop = asyncio.get_running_loop()
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        loop.call_soon_threadsafe(hub.begin_closing)
+        previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGTERM) is on_sigterm:
+            signal.signal(signal.SIGTERM, previous)
+
+
+@asynccontextmanager
+async def live_channel(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    hub = app.state.live_hub = Hub()
+{%- if 'redis' in cookiecutter | features %}
+    event_bus = RedisBus(settings, hub)
+    await event_bus.start()
+{%- else %}
+    event_bus = bus.InProcessBus(hub, asyncio.get_running_loop())
+{%- endif %}
+    app.state.live_bus = event_bus
+    bus.install(event_bus)
+    background = [{% if 'auth' in cookiecutter | features %}asyncio.create_task(sweep(app, hub, settings)){% endif %}]
+    try:
+        with closing_on_sigterm(hub):
+            yield
+    finally:
+        await hub.close_all()
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        bus.install(None)
+{%- if 'redis' in cookiecutter | features %}
+        await event_bus.stop()
+{%- endif %}
+
+
+FEATURE = Feature(lifespan=live_channel, routers=[router])
