@@ -535,7 +535,8 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_websockets.py": "websockets",
     "tests/test_websockets_auth.py": ("websockets", "auth"),
     "tests/test_websockets_workers.py": ("websockets", "redis"),
-    "tests/test_websockets_jobs.py": ("websockets", "jobs"),
+    # The worker's events reach the API over Redis only.
+    "tests/test_websockets_jobs.py": ("websockets", "jobs", "redis"),
     "docs/websockets.md": "websockets",
     "docs/email.md": "email",
     "docs/metrics.md": "prometheus",
@@ -573,7 +574,7 @@ SETTINGS_MODULES: dict[str, tuple[str, str | tuple[str, ...]]] = {
     "redis": ("RedisSettings", "redis"),
     "sentry": ("SentrySettings", "sentry"),
     "storage": ("StorageSettings", "storage"),
-    "websockets": ("WebSocketSettings", "websockets"),
+    "live": ("LiveSettings", "websockets"),
 }
 MANIFEST.update(
     {f"src/{{package}}/core/settings/{module}.py": needs for module, (_, needs) in SETTINGS_MODULES.items()}

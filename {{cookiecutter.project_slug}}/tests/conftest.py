@@ -31,6 +31,7 @@ pytest_plugins = [
     "fixtures.attachments",
     "fixtures.jobs",
     "fixtures.job_owners",
+    "fixtures.live",
 ] if "tests/" ~ module.replace(".", "/") ~ ".py" not in pruned %}
     "tests.{{ module }}",
 {%- endfor %}

@@ -31,11 +31,11 @@ from {{ cookiecutter.package_name }}.jobs.exceptions import (
     JobNotFound,
     TransientJobError,
 )
-from {{ cookiecutter.package_name }}.jobs.models import FINISHED_STATES, Job, JobState
-from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
 {%- if 'websockets' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.jobs.live import announce
 {%- endif %}
+from {{ cookiecutter.package_name }}.jobs.models import FINISHED_STATES, Job, JobState
+from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.users.principal import Principal
 {%- endif %}

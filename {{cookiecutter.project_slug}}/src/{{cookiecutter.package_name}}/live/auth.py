@@ -26,11 +26,10 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 {%- else %}
 from typing import Any
-
-import orjson
 {%- endif %}
 
-import structlog
+{% if not cookie %}import orjson
+{% endif %}import structlog
 from fastapi import FastAPI
 from sqlalchemy import select
 from starlette.websockets import WebSocket
@@ -105,7 +104,9 @@ async def accept(websocket: WebSocket, settings: Settings) -> Credentials | None
 {%- endif %}
 
 
-async def _verify(websocket: WebSocket, settings: Settings, token: str | None) -> Credentials | None:
+async def _verify(
+    websocket: WebSocket, settings: Settings, token: str | None
+) -> Credentials | None:
     try:
         if not token:
             raise InvalidTokenError("no token")

@@ -48,24 +48,28 @@ class InProcessBus:
             self.loop.call_soon_threadsafe(self.hub.dispatch, event)
 
 
-# The bus of the app this process serves (its lifespan installs it); None in processes that
-# serve no sockets, such as the Celery worker.
-_installed: EventBus | None = None
+# The buses of the apps this process serves, latest last (their lifespans install them); none in
+# processes that serve no sockets, such as the Celery worker. Tests may run more than one app.
+_installed: list[EventBus] = []
 # Tasks `publish_soon` started, kept until they finish (the loop holds only weak references).
 _pending: set[asyncio.Task[None]] = set()
 
 
-def install(bus: EventBus | None) -> None:
-    """Make `bus` the one `publish` uses (None: back to none)."""
-    global _installed  # one bus per process, set by the lifespan
-    _installed = bus
+def install(bus: EventBus) -> None:
+    """Make `bus` the one `publish` uses, until `uninstall(bus)`."""
+    _installed.append(bus)
+
+
+def uninstall(bus: EventBus) -> None:
+    if bus in _installed:
+        _installed.remove(bus)
 
 
 async def publish(event: Event) -> None:
     """Send `event` to every process's clients; log, never raise, if it cannot go."""
     try:
-        if _installed is not None:
-            await _installed.publish(event)
+        if _installed:
+            await _installed[-1].publish(event)
 {%- if 'redis' in cookiecutter | features %}
         else:
             await publish_without_app(event)

@@ -11,7 +11,7 @@ import orjson
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Something that happened to a user's data. `owner=None` makes it public: every client gets it."""
+    """Something that happened to a user's data; `owner=None` makes it public (every client)."""
 
     type: str
     data: dict[str, Any]

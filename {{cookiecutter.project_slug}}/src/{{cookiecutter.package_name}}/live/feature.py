@@ -74,7 +74,7 @@ async def live_channel(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
-        bus.install(None)
+        bus.uninstall(event_bus)
 {%- if 'redis' in cookiecutter | features %}
         await event_bus.stop()
 {%- endif %}

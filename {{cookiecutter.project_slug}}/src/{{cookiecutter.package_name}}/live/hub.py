@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable, MutableMapping
 from typing import Any
 
 import orjson
@@ -30,7 +30,7 @@ CLOSE_TIMEOUT = 2.0  # seconds a close handshake may take before the socket is a
 
 PING = orjson.dumps({"type": "ping"}).decode()
 
-Watcher = Callable[["Connection"], Awaitable[object]]
+Watcher = Callable[["Connection"], Coroutine[Any, Any, object]]
 
 
 class Connection:
@@ -110,7 +110,7 @@ class Connection:
     async def _receive(self) -> None:
         # Clients have nothing to say after authenticating; reading finds out when they leave.
         while True:
-            message: dict[str, Any] = await self.websocket.receive()
+            message: MutableMapping[str, Any] = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":
                 self._disconnected = True
                 return
@@ -127,9 +127,12 @@ class Hub:
     def __init__(self) -> None:
         self._by_owner: dict[uuid.UUID | None, set[Connection]] = {}
         self.closing = False
+        self._empty = asyncio.Event()
+        self._empty.set()
 
     def add(self, connection: Connection) -> None:
         self._by_owner.setdefault(connection.owner, set()).add(connection)
+        self._empty.clear()
 
     def discard(self, connection: Connection) -> None:
         connections = self._by_owner.get(connection.owner)
@@ -137,6 +140,8 @@ class Hub:
             connections.discard(connection)
             if not connections:
                 del self._by_owner[connection.owner]
+        if not self._by_owner:
+            self._empty.set()
 
     def connections(self, owner: uuid.UUID | None = None) -> list[Connection]:
         """The open connections of `owner`, or every one when `owner` is None."""
@@ -149,7 +154,7 @@ class Hub:
         return [owner for owner in self._by_owner if owner is not None]
 
     def dispatch(self, event: Event) -> None:
-        """Queue the event on the connections it belongs to: its owner's, or all for a public one."""
+        """Queue the event for its owner's connections, or for all when it is public."""
         message = event.message()
         for connection in self.connections(event.owner):
             connection.offer(message)
@@ -167,6 +172,5 @@ class Hub:
     async def close_all(self, code: int = GOING_AWAY, reason: str = "server shutting down") -> None:
         """Close every connection (and refuse new ones), waiting briefly for them to go."""
         self.begin_closing(code, reason)
-        deadline = asyncio.get_running_loop().time() + CLOSE_TIMEOUT + 1
-        while self._by_owner and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.02)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._empty.wait(), CLOSE_TIMEOUT + 1)

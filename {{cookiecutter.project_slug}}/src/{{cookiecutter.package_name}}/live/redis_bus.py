@@ -57,7 +57,10 @@ class RedisBus:
             await publish_without_app(event, self.settings)
 
     async def start(self) -> None:
+        """Subscribe; wait (briefly) until subscribed, so no event is missed just after startup."""
         self._listener = asyncio.create_task(self._listen())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.subscribed.wait(), self.settings.redis_socket_timeout)
 
     async def stop(self) -> None:
         if self._listener is not None:

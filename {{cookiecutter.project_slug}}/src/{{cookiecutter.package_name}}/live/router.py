@@ -49,9 +49,7 @@ async def live_events(websocket: WebSocket) -> None:
     )
     hub.add(connection)
     try:
-        connection.offer(
-            orjson.dumps({"type": "ready", "process": PROCESS_TAG}).decode()
-        )
+        connection.offer(orjson.dumps({"type": "ready", "process": PROCESS_TAG}).decode())
         await connection.serve(watchers)
     finally:
         hub.discard(connection)

@@ -10,7 +10,7 @@ from pydantic import Field
 from {{ cookiecutter.package_name }}.core.settings.service import ServiceSettings
 
 
-class WebSocketSettings(ServiceSettings):
+class LiveSettings(ServiceSettings):
     # A `{"type": "ping"}` message this often: proxies see traffic, and a dead peer is found.
     ws_heartbeat_seconds: float = Field(default=20.0, gt=0, le=300)
     # Messages waiting for one client; a client that lets it fill up is dropped (close 1008).
