@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
-import socket
 
 {% if 'items' in cookiecutter | features -%}
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-{% endif -%}
-from websockets.asyncio.client import connect
 
-{% if 'items' in cookiecutter | features -%}
 from {{ cookiecutter.package_name }}.items import service as items
 from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemUpdate
 {% endif -%}
@@ -23,22 +20,19 @@ from {{ cookiecutter.package_name }}.live.hub import GOING_AWAY, TOO_SLOW
 from {{ cookiecutter.package_name }}.users.principal import Principal
 {%- endif %}
 from tests.fixtures.live import (
-    TIMEOUT,
     LiveServer,
     Member,
     close_code,
-{%- if auth %}
-    credentials,
-{%- endif %}
     free_port,
+    handshake_headers,
     live_settings,
     next_message,
     open_socket,
     owner_id,
     serve_in_process,
     serve_in_thread,
+    stalled_socket,
     wait_until,
-    ws_url,
 )
 
 
@@ -83,28 +77,23 @@ async def test_item_changes_are_pushed_once_committed(
 {%- endif %}
 
 
+MAX_EVENTS = 2000  # 128 MiB: far more than a loopback socket buffers
+
+
 async def test_a_client_that_stops_reading_is_dropped(member: Member) -> None:
     settings = live_settings(ws_send_queue_size=4, ws_send_timeout_seconds=2.0)
     with serve_in_thread(settings) as server:
-        # A small receive window, and a client that reads nothing: the server's sends back up.
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.connect(("127.0.0.1", int(server.url.rsplit(":", 1)[1])))
-        async with connect(
-            ws_url(server.url),
-            sock=sock,
-            max_queue=1,
-            open_timeout=TIMEOUT,
-{%- if auth %}
-            **credentials(member, server.url),
-{%- endif %}
-        ):
+        stalled = stalled_socket(server.url, handshake_headers(member, server.url))
+        with stalled:
             await wait_until(lambda: bool(server.hub.connections()))
             [connection] = server.hub.connections()
-            big = "x" * 256 * 1024
-            for n in range(40):
-                event = Event(type="note", data={"n": n, "pad": big}, owner=owner_id(member))
-                await publish(event)
+            # Events until the kernel's buffers are full and the send queue (4) overflows.
+            pad = "x" * 64 * 1024
+            for n in range(MAX_EVENTS):
+                await publish(Event(type="note", data={"n": n, "pad": pad}, owner=owner_id(member)))
+                if connection.close_reason is not None:
+                    break
+                await asyncio.sleep(0.005)
             await wait_until(lambda: not server.hub.connections())
     # Dropped, and what it had queued let go at once: at most 4 messages were ever held.
     assert connection.close_reason is not None

@@ -32,7 +32,7 @@ from {{ cookiecutter.package_name }}.jobs.exceptions import (
     TransientJobError,
 )
 {%- if 'websockets' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.jobs.live import announce
+from {{ cookiecutter.package_name }}.jobs.live import announce_job, announce_stored
 {%- endif %}
 from {{ cookiecutter.package_name }}.jobs.models import FINISHED_STATES, Job, JobState
 from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
@@ -126,7 +126,7 @@ async def enqueue_job(
         raise
     await session.commit()
 {%- if 'websockets' in cookiecutter | features %}
-    await announce(session, job.id)
+    await announce_job(job)
 {%- endif %}
     logger.info("job_enqueued", job_id=str(job.id), job_type=job.type)
     return job, True
@@ -206,7 +206,7 @@ async def _claim(session: AsyncSession, job_id: uuid.UUID) -> Claim | None:
     await session.commit()
 {%- if 'websockets' in cookiecutter | features %}
     if row is not None:
-        await announce(session, job_id)
+        await announce_stored(session, job_id)
 {%- endif %}
     return None if row is None else (row.type, dict(row.payload), row.attempts)
 
@@ -236,7 +236,7 @@ async def _finish(
     await session.commit()
 {%- if 'websockets' in cookiecutter | features %}
     if done:
-        await announce(session, job_id)
+        await announce_stored(session, job_id)
 {%- endif %}
     return done
 
