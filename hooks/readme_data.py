@@ -346,6 +346,25 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "back-off: base \N{MULTIPLICATION SIGN} 2^retry, capped, with jitter",
         ("email", "celery"),
     ),
+    # The live channel (use_websockets).
+    EnvVar(
+        ("WS_HEARTBEAT_SECONDS",),
+        "`20`",
+        "a `ping` message this often on every socket (keeps proxies from timing it out)",
+        ("websockets",),
+    ),
+    EnvVar(
+        ("WS_SEND_QUEUE_SIZE", "WS_SEND_TIMEOUT_SECONDS"),
+        "`64` / `10`",
+        "messages waiting per socket / seconds one send may take; past either the client is dropped",
+        ("websockets",),
+    ),
+    EnvVar(
+        ("WS_AUTH_TIMEOUT_SECONDS",),
+        "`5`",
+        "seconds a client has to send its token in the first message",
+        ("websockets", "bearer"),
+    ),
     EnvVar(
         ("TEST_DATABASE_URL",),
         "derived",
@@ -445,6 +464,16 @@ LAYOUT: tuple[Entry, ...] = (
         "files of items: presigned uploads to the object store, a confirm step, downloads",
     ),
     Entry("src/{package}/jobs/", "example background job: idempotent enqueue, state machine, Celery task"),
+    Entry(
+        "src/{package}/live/",
+        "the live channel /api/v1/ws: hub, event bus over Redis pub/sub, socket auth",
+        ("redis",),
+    ),
+    Entry(
+        "src/{package}/live/",
+        "the live channel /api/v1/ws: hub, in-process event bus (one API process only)",
+        ("!redis",),
+    ),
     Entry("src/{package}/worker/", "Celery app, task base, beat schedule", ("beat",)),
     Entry("src/{package}/worker/", "Celery app, task base", ("!beat",)),
     Entry("src/{package}/cli.py", "admin commands"),
