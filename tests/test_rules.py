@@ -194,6 +194,15 @@ def test_default_variant_prunes_nothing_it_needs() -> None:
     ]
     kept_areas = ("auth", "items", "migrations")
     assert not [path for path in pruned if path not in off_only and any(a in path for a in kept_areas)]
+    # The live channel (use_websockets, off by default) has files in these areas too.
+    live_only = [
+        p.format(package="my_service")
+        for p, need in rules.MANIFEST.items()
+        if "websockets" in ((need,) if isinstance(need, str) else need)
+    ]
+    kept_areas = ("auth", "items", "migrations")
+    expected = {*cookie_only, *live_only}
+    assert not [path for path in pruned if path not in expected and any(a in path for a in kept_areas)]
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,10 @@ from websockets.exceptions import InvalidStatus
 from {{ cookiecutter.package_name }}.live.bus import publish
 from {{ cookiecutter.package_name }}.live.events import Event
 from {{ cookiecutter.package_name }}.live.hub import UNAUTHORIZED
-from {{ cookiecutter.package_name }}.users.models import User
 {%- if 'cookie' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.users.dependencies import ACCESS_COOKIE
 {%- endif %}
+from {{ cookiecutter.package_name }}.users.models import User
 from tests.fixtures.live import (
 {%- if 'cookie' in cookiecutter | features %}
     TIMEOUT,
