@@ -329,8 +329,9 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
         on |= {a["ci"], a["container_registry"]}
     on |= {name for name in ("kubernetes", "heroku", "render", "watchtower") if a[f"use_{name}"]}
     if a["use_websockets"]:
-        # Over Redis pub/sub when the bake has Redis, within one process otherwise.
-        on.add("websockets")
+        # The live channel, and how its events travel: over Redis pub/sub when the bake has Redis,
+        # within the process that raised them otherwise.
+        on |= {"websockets", "websockets_redis" if "redis" in on else "websockets_local"}
     if {"postgresql", "redis", "broker_rabbitmq"} & on:
         # The tests need a server: tests/local_servers.py finds one, starts one, or says what to do.
         on.add("test_servers")
@@ -526,17 +527,25 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/test_mail_worker.py": ("email", "celery"),
     # Guides in the bake's docs/, one per feature; the README lists the ones a bake keeps.
     "docs/auth-cookies.md": "cookie",
-    # The live channel (use_websockets): live/redis_bus.py comes before live/ (see deploy/k8s).
-    "src/{package}/live/redis_bus.py": ("websockets", "redis"),
+    # The live channel (use_websockets): files inside live/ come before live/ (see deploy/k8s).
+    "src/{package}/live/redis_bus.py": "websockets_redis",
+    "src/{package}/live/local_bus.py": "websockets_local",
     "src/{package}/live/auth.py": ("websockets", "auth"),
+    "src/{package}/live/bearer.py": ("websockets", "bearer"),
+    "src/{package}/live/cookie.py": ("websockets", "cookie"),
     "src/{package}/live": "websockets",
     "src/{package}/jobs/live.py": ("jobs", "websockets"),
     "tests/fixtures/live.py": "websockets",
+    "tests/fixtures/live_users.py": ("websockets", "auth"),
     "tests/test_websockets.py": "websockets",
+    "tests/test_websockets_items.py": ("websockets", "items"),
     "tests/test_websockets_auth.py": ("websockets", "auth"),
-    "tests/test_websockets_workers.py": ("websockets", "redis"),
+    "tests/test_websockets_bearer.py": ("websockets", "bearer"),
+    "tests/test_websockets_cookie.py": ("websockets", "cookie"),
+    # An event raised in one API worker reaches the others over Redis only.
+    "tests/test_websockets_workers.py": ("websockets_redis", "items"),
     # The worker's events reach the API over Redis only.
-    "tests/test_websockets_jobs.py": ("websockets", "jobs", "redis"),
+    "tests/test_websockets_jobs.py": ("websockets_redis", "jobs"),
     "docs/websockets.md": "websockets",
     "docs/email.md": "email",
     "docs/metrics.md": "prometheus",

@@ -32,6 +32,7 @@ pytest_plugins = [
     "fixtures.jobs",
     "fixtures.job_owners",
     "fixtures.live",
+    "fixtures.live_users",
 ] if "tests/" ~ module.replace(".", "/") ~ ".py" not in pruned %}
     "tests.{{ module }}",
 {%- endfor %}

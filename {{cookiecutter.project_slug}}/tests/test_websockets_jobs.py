@@ -1,8 +1,7 @@
-{%- set auth = 'auth' in cookiecutter | features -%}
 """A job run by a real Celery worker pushes its state changes to its owner's socket.
 
-The API (here: the jobs service, as `POST /api/v1/jobs` calls it) announces `queued`; the worker,
-in a thread of this process on the real broker, announces `running` and `succeeded` over Redis.
+`POST /api/v1/jobs` on a real server announces `queued`; the worker, in a thread of this process
+on the real broker, announces `running` and `succeeded`, over Redis.
 """
 
 from __future__ import annotations
@@ -10,18 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from {{ cookiecutter.package_name }}.jobs import service
 from {{ cookiecutter.package_name }}.jobs.models import Job
-from {{ cookiecutter.package_name }}.jobs.schemas import JobCreate
-from {{ cookiecutter.package_name }}.jobs.tasks import send_run_job
-{%- if auth %}
-from {{ cookiecutter.package_name }}.users.principal import Principal
-{%- endif %}
 from {{ cookiecutter.package_name }}.worker.app import celery_app
 from {{ cookiecutter.package_name }}.worker.base import close_runtimes
 from tests.fixtures.live import LiveServer, Member, next_message, open_socket
@@ -42,26 +36,18 @@ def worker(migrated_database: str) -> Iterator[None]:
 async def test_a_job_pushes_its_states_to_its_owner(
     live_server: LiveServer, member: Member, api_engine: AsyncEngine
 ) -> None:
-    sessions = async_sessionmaker(api_engine, expire_on_commit=False)
     client, _ = await open_socket(live_server.url, member)
     async with client:
-        async with sessions() as session:
-            job, created = await service.enqueue_job(
-                session,
-{%- if auth %}
-                Principal(member.id, False),
-{%- endif %}
-                JobCreate(),
-                uuid.uuid4().hex,
-                send=send_run_job,
-            )
-        assert created
+        headers = {**member.headers, "Idempotency-Key": uuid.uuid4().hex}
+        async with httpx.AsyncClient(base_url=live_server.url, headers=headers) as http:
+            response = await http.post("/api/v1/jobs", json={})
+        assert response.status_code == 202, response.text
+        job_id = response.json()["id"]
         states: list[str] = []
         while not states or states[-1] not in {"succeeded", "failed"}:
             message = await next_message(client, "job")
-            assert message["data"]["id"] == str(job.id)
+            assert message["data"]["id"] == job_id
             states.append(message["data"]["state"])
-        async with sessions() as session:
-            await session.execute(delete(Job).where(Job.id == job.id))
-            await session.commit()
+    async with api_engine.begin() as connection:
+        await connection.execute(delete(Job).where(Job.id == uuid.UUID(job_id)))
     assert states == ["queued", "running", "succeeded"]

@@ -1,15 +1,8 @@
 """The event bus: how an event raised anywhere reaches the hubs of the processes serving sockets.
 
-{% if 'redis' in cookiecutter | features -%}
-This service has Redis, so events travel over Redis pub/sub (`live/redis_bus.py`): an event
-raised in one API worker, or in the Celery worker, reaches the clients of every API process.
-{%- else -%}
-This service has no Redis, so events stay in the process that raised them: clients of another
-API process (or pod) do not see them. Run one API process, or add Redis (docs/websockets.md).
-{%- endif %}
-
-Domain code calls `publish` (async) or `publish_soon` (from synchronous code, such as SQLAlchemy
-session events). Neither ever raises: a lost event must not fail the request that raised it.
+The transport is `live/{{ 'redis_bus' if 'websockets_redis' in cookiecutter | features else 'local_bus' }}.py`. Domain code calls `publish` (async) or `publish_soon`
+(from synchronous code, such as SQLAlchemy session events). Neither ever raises: a lost event
+must not fail the request that raised it.
 """
 
 from __future__ import annotations
@@ -20,10 +13,7 @@ from typing import Protocol
 import structlog
 
 from {{ cookiecutter.package_name }}.live.events import Event
-from {{ cookiecutter.package_name }}.live.hub import Hub
-{%- if 'redis' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.live.redis_bus import publish_without_app
-{%- endif %}
+from {{ cookiecutter.package_name }}.live.{{ 'redis_bus' if 'websockets_redis' in cookiecutter | features else 'local_bus' }} import publish_without_app
 
 logger = structlog.get_logger(__name__)
 
@@ -33,19 +23,7 @@ class EventBus(Protocol):
 
     async def publish(self, event: Event) -> None: ...
 
-
-class InProcessBus:
-    """Events go straight to this process's hub."""
-
-    def __init__(self, hub: Hub, loop: asyncio.AbstractEventLoop) -> None:
-        self.hub = hub
-        self.loop = loop
-
-    async def publish(self, event: Event) -> None:
-        if asyncio.get_running_loop() is self.loop:
-            self.hub.dispatch(event)
-        else:  # another thread (a Celery worker thread beside the API): hand it over safely
-            self.loop.call_soon_threadsafe(self.hub.dispatch, event)
+    async def stop(self) -> None: ...
 
 
 # The buses of the apps this process serves, latest last (their lifespans install them); none in
@@ -70,10 +48,8 @@ async def publish(event: Event) -> None:
     try:
         if _installed:
             await _installed[-1].publish(event)
-{%- if 'redis' in cookiecutter | features %}
         else:
             await publish_without_app(event)
-{%- endif %}
     except Exception as exc:  # (a lost event must not fail the caller)
         logger.warning("live_event_lost", event_type=event.type, error=str(exc))
 

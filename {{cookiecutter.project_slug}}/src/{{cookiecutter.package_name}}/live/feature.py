@@ -19,13 +19,8 @@ from fastapi import FastAPI
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.features import Feature
 from {{ cookiecutter.package_name }}.live import bus
-{%- if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.live.auth import sweep
-{%- endif %}
 from {{ cookiecutter.package_name }}.live.hub import Hub
-{%- if 'redis' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.live.redis_bus import RedisBus
-{%- endif %}
+from {{ cookiecutter.package_name }}.live.{{ 'redis_bus' if 'websockets_redis' in cookiecutter | features else 'local_bus' }} import start_bus
 from {{ cookiecutter.package_name }}.live.router import router
 
 
@@ -57,27 +52,15 @@ def closing_on_sigterm(hub: Hub) -> Iterator[None]:
 @asynccontextmanager
 async def live_channel(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     hub = app.state.live_hub = Hub()
-{%- if 'redis' in cookiecutter | features %}
-    event_bus = RedisBus(settings, hub)
-    await event_bus.start()
-{%- else %}
-    event_bus = bus.InProcessBus(hub, asyncio.get_running_loop())
-{%- endif %}
-    app.state.live_bus = event_bus
+    event_bus = app.state.live_bus = await start_bus(settings, hub)
     bus.install(event_bus)
-    background = [{% if 'auth' in cookiecutter | features %}asyncio.create_task(sweep(app, hub, settings)){% endif %}]
     try:
         with closing_on_sigterm(hub):
             yield
     finally:
         await hub.close_all()
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
         bus.uninstall(event_bus)
-{%- if 'redis' in cookiecutter | features %}
         await event_bus.stop()
-{%- endif %}
 
 
 FEATURE = Feature(lifespan=live_channel, routers=[router])

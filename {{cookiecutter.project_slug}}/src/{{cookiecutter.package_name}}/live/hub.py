@@ -129,6 +129,12 @@ class Hub:
         self.closing = False
         self._empty = asyncio.Event()
         self._empty.set()
+        self._tasks: dict[str, asyncio.Task[object]] = {}
+
+    def keep_running(self, name: str, work: Callable[[], Coroutine[Any, Any, object]]) -> None:
+        """Run `work()` in the background until the hub closes, once per name."""
+        if name not in self._tasks:
+            self._tasks[name] = asyncio.create_task(work())
 
     def add(self, connection: Connection) -> None:
         self._by_owner.setdefault(connection.owner, set()).add(connection)
@@ -174,3 +180,6 @@ class Hub:
         self.begin_closing(code, reason)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._empty.wait(), CLOSE_TIMEOUT + 1)
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)

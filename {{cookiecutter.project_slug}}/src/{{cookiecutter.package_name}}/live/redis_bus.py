@@ -93,6 +93,12 @@ class RedisBus:
         self.hub.dispatch(event)
 
 
+async def start_bus(settings: Settings, hub: Hub) -> RedisBus:
+    bus = RedisBus(settings, hub)
+    await bus.start()
+    return bus
+
+
 async def publish_without_app(event: Event, settings: Settings | None = None) -> None:
     """Publish from a process (or thread) without the app's bus: the Celery worker, scripts."""
     settings = settings or get_settings()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, WebSocket
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 {%- if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.live.auth import accept
+from {{ cookiecutter.package_name }}.live.{{ 'cookie' if 'cookie' in cookiecutter | features else 'bearer' }} import accept
 {%- endif %}
 from {{ cookiecutter.package_name }}.live.hub import GOING_AWAY, Connection, Hub, Watcher
 
