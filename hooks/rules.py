@@ -332,6 +332,8 @@ def features(answers: Mapping[str, Any]) -> frozenset[str]:
         # The live channel, and how its events travel: over Redis pub/sub when the bake has Redis,
         # within the process that raised them otherwise.
         on |= {"websockets", "websockets_redis" if "redis" in on else "websockets_local"}
+        if "auth" not in on:
+            on.add("websockets_public")  # no users: every socket gets the (public) events
     if {"postgresql", "redis", "broker_rabbitmq"} & on:
         # The tests need a server: tests/local_servers.py finds one, starts one, or says what to do.
         on.add("test_servers")
@@ -533,6 +535,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "src/{package}/live/auth.py": ("websockets", "auth"),
     "src/{package}/live/bearer.py": ("websockets", "bearer"),
     "src/{package}/live/cookie.py": ("websockets", "cookie"),
+    "src/{package}/live/public.py": "websockets_public",
     "src/{package}/live": "websockets",
     "src/{package}/jobs/live.py": ("jobs", "websockets"),
     "tests/fixtures/live.py": "websockets",

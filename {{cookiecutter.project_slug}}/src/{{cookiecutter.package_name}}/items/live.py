@@ -1,5 +1,5 @@
 """Item changes on the live channel: `{"type": "item", "data": {"id", "action"}}`, sent to the
-item's {% if 'auth' in cookiecutter | features %}owner{% else %}clients (items have no owner, so the event is public){% endif %} once the change is committed.
+item's owner (public where items have no owner) once the change is committed.
 
 SQLAlchemy's session events find the changes, so the items code publishes nothing itself: what a
 flush wrote is noted, sent after the commit, and forgotten on a rollback.
@@ -23,7 +23,7 @@ PENDING = "live_item_events"  # key of the session's notes in `Session.info`
 
 def _event(item: Item, action: str) -> Event:
     data = {"id": str(item.id), "action": action}
-    return Event(type="item", data=data{% if 'auth' in cookiecutter | features %}, owner=item.owner_id{% endif %})
+    return Event(type="item", data=data, owner=getattr(item, "owner_id", None))
 
 
 def _note(session: Session, _: UOWTransaction) -> None:

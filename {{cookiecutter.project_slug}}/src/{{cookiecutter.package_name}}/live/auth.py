@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.security import InvalidTokenError, decode_token
-from {{ cookiecutter.package_name }}.live.hub import UNAUTHORIZED, Connection, Hub
+from {{ cookiecutter.package_name }}.live.hub import UNAUTHORIZED, Admission, Connection, Hub
 from {{ cookiecutter.package_name }}.users.models import User
 
 logger = structlog.get_logger(__name__)
@@ -42,8 +42,8 @@ class Credentials:
         connection.close(UNAUTHORIZED, "token expired")
 
 
-async def verify(websocket: WebSocket, settings: Settings, token: str | None) -> Credentials | None:
-    """The credentials of an accepted socket's token; None (and the socket closed) if bad."""
+async def verify(websocket: WebSocket, settings: Settings, token: str | None) -> Admission | None:
+    """Admit an accepted socket on its token; None (and the socket closed) if it is bad."""
     try:
         if not token:
             raise InvalidTokenError("no token")
@@ -57,7 +57,8 @@ async def verify(websocket: WebSocket, settings: Settings, token: str | None) ->
         return None
     hub: Hub = websocket.app.state.live_hub
     hub.keep_running("sweep", lambda: sweep(websocket.app, hub, settings))
-    return Credentials(user_id=user_id, expires_at=claims.exp)
+    credentials = Credentials(user_id=user_id, expires_at=claims.exp)
+    return Admission(owner=user_id, watchers=[credentials.watch_expiry])
 
 
 async def active_users(app: FastAPI, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:

@@ -15,12 +15,13 @@ import orjson
 from starlette.websockets import WebSocket
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.live.auth import Credentials, verify
+from {{ cookiecutter.package_name }}.live.auth import verify
+from {{ cookiecutter.package_name }}.live.hub import Admission
 
 BEARER_PROTOCOL = "bearer"
 
 
-async def accept(websocket: WebSocket, settings: Settings) -> Credentials | None:
+async def accept(websocket: WebSocket, settings: Settings) -> Admission | None:
     """Accept the socket and read its token; None if the socket was closed."""
     offered = websocket.scope.get("subprotocols") or []
     if len(offered) == 2 and offered[0] == BEARER_PROTOCOL:  # the protocol, then the token

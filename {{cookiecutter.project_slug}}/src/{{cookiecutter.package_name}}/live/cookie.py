@@ -14,7 +14,8 @@ import structlog
 from starlette.websockets import WebSocket
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.live.auth import Credentials, verify
+from {{ cookiecutter.package_name }}.live.auth import verify
+from {{ cookiecutter.package_name }}.live.hub import Admission
 from {{ cookiecutter.package_name }}.users.dependencies import ACCESS_COOKIE
 
 logger = structlog.get_logger(__name__)
@@ -30,7 +31,7 @@ def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
     return urlsplit(origin).netloc == websocket.headers.get("host")
 
 
-async def accept(websocket: WebSocket, settings: Settings) -> Credentials | None:
+async def accept(websocket: WebSocket, settings: Settings) -> Admission | None:
     """Check the handshake and accept it; None if the socket was refused or closed."""
     if not origin_allowed(websocket, settings):
         logger.warning("ws_origin_refused", origin=websocket.headers.get("origin"))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable, Coroutine, Iterable, MutableMapping
+from collections.abc import Callable, Coroutine, Iterable, MutableMapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -31,6 +32,14 @@ CLOSE_TIMEOUT = 2.0  # seconds a close handshake may take before the socket is a
 PING = orjson.dumps({"type": "ping"}).decode()
 
 Watcher = Callable[["Connection"], Coroutine[Any, Any, object]]
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """An accepted socket: whose events it gets (None: the public ones), and what watches it."""
+
+    owner: uuid.UUID | None
+    watchers: Sequence[Watcher] = ()
 
 
 class Connection:

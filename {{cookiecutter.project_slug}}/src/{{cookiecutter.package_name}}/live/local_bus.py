@@ -29,7 +29,7 @@ class InProcessBus:
             self.loop.call_soon_threadsafe(self.hub.dispatch, event)
 
     async def stop(self) -> None:
-        return None
+        """Nothing to let go of."""
 
 
 async def start_bus(_: Settings, hub: Hub) -> InProcessBus:
@@ -38,4 +38,3 @@ async def start_bus(_: Settings, hub: Hub) -> InProcessBus:
 
 async def publish_without_app(event: Event, settings: Settings | None = None) -> None:
     """A process without the app's bus has no way to the sockets: the event is dropped."""
-    return None

@@ -9,10 +9,8 @@ import orjson
 from fastapi import APIRouter, WebSocket
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-{%- if 'auth' in cookiecutter | features %}
-from {{ cookiecutter.package_name }}.live.{{ 'cookie' if 'cookie' in cookiecutter | features else 'bearer' }} import accept
-{%- endif %}
-from {{ cookiecutter.package_name }}.live.hub import GOING_AWAY, Connection, Hub, Watcher
+from {{ cookiecutter.package_name }}.live import {{ 'cookie' if 'cookie' in cookiecutter | features else 'bearer' if 'bearer' in cookiecutter | features else 'public' }} as handshake
+from {{ cookiecutter.package_name }}.live.hub import GOING_AWAY, Connection, Hub
 
 router = APIRouter(tags=["live"])
 
@@ -26,23 +24,15 @@ async def live_events(websocket: WebSocket) -> None:
     """Push the events of the caller's own data until either side closes the socket."""
     hub: Hub = websocket.app.state.live_hub
     settings: Settings = websocket.app.state.settings
-{%- if 'auth' in cookiecutter | features %}
-    credentials = await accept(websocket, settings)
-    if credentials is None:
+    admission = await handshake.accept(websocket, settings)
+    if admission is None:
         return
-    owner: uuid.UUID | None = credentials.user_id
-    watchers: list[Watcher] = [credentials.watch_expiry]
-{%- else %}
-    await websocket.accept()
-    owner: uuid.UUID | None = None  # no users: every client gets the (public) events
-    watchers: list[Watcher] = []
-{%- endif %}
     if hub.closing:
         await websocket.close(GOING_AWAY, "server shutting down")
         return
     connection = Connection(
         websocket,
-        owner,
+        admission.owner,
         queue_size=settings.ws_send_queue_size,
         send_timeout=settings.ws_send_timeout_seconds,
         heartbeat_seconds=settings.ws_heartbeat_seconds,
@@ -50,6 +40,6 @@ async def live_events(websocket: WebSocket) -> None:
     hub.add(connection)
     try:
         connection.offer(orjson.dumps({"type": "ready", "process": PROCESS_TAG}).decode())
-        await connection.serve(watchers)
+        await connection.serve(admission.watchers)
     finally:
         hub.discard(connection)
