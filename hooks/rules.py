@@ -587,6 +587,7 @@ SETTINGS_MODULES: dict[str, tuple[str, str | tuple[str, ...]]] = {
     "sentry": ("SentrySettings", "sentry"),
     "storage": ("StorageSettings", "storage"),
     "live": ("LiveSettings", "websockets"),
+    "live_bearer": ("LiveBearerSettings", ("websockets", "bearer")),
 }
 MANIFEST.update(
     {f"src/{{package}}/core/settings/{module}.py": needs for module, (_, needs) in SETTINGS_MODULES.items()}

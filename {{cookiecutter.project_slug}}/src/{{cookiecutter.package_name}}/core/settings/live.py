@@ -17,5 +17,3 @@ class LiveSettings(ServiceSettings):
     ws_send_queue_size: int = Field(default=64, ge=1, le=10_000)
     # A send that takes longer than this means the client stopped reading: it is dropped too.
     ws_send_timeout_seconds: float = Field(default=10.0, gt=0)
-    # How long a client has to send its credentials, when they come in the first message.
-    ws_auth_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
