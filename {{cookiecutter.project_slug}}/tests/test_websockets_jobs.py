@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.jobs.models import Job
 from {{ cookiecutter.package_name }}.worker.app import celery_app
-from {{ cookiecutter.package_name }}.worker.base import close_runtimes
+from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes
 from tests.fixtures.live import LiveServer, Member, next_message, open_socket
 
 
