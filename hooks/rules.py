@@ -413,6 +413,7 @@ MANIFEST: dict[str, str | tuple[str, ...]] = {
     "tests/fixtures/redis.py": "redis",
     "tests/fixtures/rabbitmq.py": "broker_rabbitmq",
     "tests/fixtures/mail.py": "email",
+    "tests/fixtures/worker.py": ("celery", "db"),
     "tests/fixtures/mail_worker.py": ("email", "celery"),
     "tests/fixtures/celery_queues.py": "broker_redis",
     "tests/fixtures/users.py": "auth",

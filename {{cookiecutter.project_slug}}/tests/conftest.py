@@ -22,6 +22,7 @@ pytest_plugins = [
     "fixtures.tracing",
     "fixtures.storage",
     "fixtures.celery_queues",
+    "fixtures.worker",
     "fixtures.mail_worker",
     "fixtures.app",
     "fixtures.client",

@@ -6,32 +6,17 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.storage import Storage
 from {{ cookiecutter.package_name }}.items import attachments_tasks
 from {{ cookiecutter.package_name }}.items.attachments import object_key
-from {{ cookiecutter.package_name }}.worker.app import celery_app
-from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes
 from tests.fixtures import items
 from tests.fixtures.storage import S3Server, upload
 
 TIMEOUT = 30.0
-
-
-@pytest.fixture(scope="module")
-def worker(migrated_database: str) -> Iterator[None]:
-    """A real worker on the real broker (solo pool: one task at a time, in one thread)."""
-    celery_app.control.purge()  # messages left by an earlier, interrupted run
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=15
-    ):
-        yield
-    close_runtimes()
 
 
 async def stored_file(client: AsyncClient, headers: dict[str, str], item_id: str) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import structlog
-from celery.contrib.testing.worker import start_worker
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,20 +28,9 @@ from {{ cookiecutter.package_name }}.jobs.tasks import run_job, send_run_job
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.principal import Principal
 {%- endif %}
-from {{ cookiecutter.package_name }}.worker.app import celery_app
 from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes, run_with_session
 
 TIMEOUT = 30.0
-
-
-@pytest.fixture(scope="module")
-def worker(migrated_database: str) -> Iterator[None]:
-    """A real worker on the real broker (solo pool: one task at a time, in one thread)."""
-    celery_app.control.purge()  # messages left by an earlier, interrupted run
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=15
-    ):
-        yield
 
 
 @pytest.fixture(scope="module", autouse=True)

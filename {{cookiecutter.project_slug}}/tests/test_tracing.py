@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 
 import pytest
 import structlog
@@ -17,10 +14,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.tracing import ENDPOINT_VARIABLES, current_ids
+from {{ cookiecutter.package_name }}.core.tracing import current_ids
 from {{ cookiecutter.package_name }}.main import create_app
 from tests.fixtures.client import client_for
-from tests.fixtures.tracing import ancestors, hex_ids
+from tests.fixtures.tracing import ancestors, hex_ids, run_python
 
 
 def logged(caplog: pytest.LogCaptureFixture, event: str) -> list[dict[str, object]]:
@@ -89,16 +86,7 @@ print(type(trace.get_tracer_provider()).__name__)
 
 
 def test_without_an_endpoint_nothing_is_set_up_and_production_says_so_once() -> None:
-    environment = {k: v for k, v in os.environ.items() if k not in ENDPOINT_VARIABLES}
-    finished = subprocess.run(  # noqa: S603 (our own interpreter and code)
-        [sys.executable, "-c", START_IN_PRODUCTION],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr
+    finished = run_python(START_IN_PRODUCTION)
     # No tracer provider was installed: FastAPI and the instrumentations stay off.
     assert finished.stdout.strip() == "ProxyTracerProvider"
     lines = [json.loads(line) for line in finished.stderr.splitlines() if line[:1] == "{"]

@@ -7,9 +7,6 @@ The receiver stands in for a collector (Jaeger, Tempo, an OpenTelemetry Collecto
 from __future__ import annotations
 
 import gzip
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +18,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from {{ cookiecutter.package_name }}.core.tracing import ENDPOINT_VARIABLES
+from tests.fixtures.tracing import run_python
 
 
 class OtlpReceiver:
@@ -91,20 +88,11 @@ asyncio.run(main())
 
 
 def test_spans_reach_an_otlp_endpoint(receiver: OtlpReceiver) -> None:
-    environment = {k: v for k, v in os.environ.items() if k not in ENDPOINT_VARIABLES}
-    environment |= {
+    environment = {
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_SERVICE_NAME": "traced-in-a-test",
     }
-    finished = subprocess.run(  # noqa: S603 (our own interpreter and code)
-        [sys.executable, "-c", SERVE_TWO_REQUESTS],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr
+    run_python(SERVE_TWO_REQUESTS, env=environment)
 
     assert receiver.requests, "nothing was exported"
     resource_spans = [rs for request in receiver.requests for rs in request.resource_spans]

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import pytest
 from asgi_lifespan import LifespanManager
-from celery.contrib.testing.worker import start_worker
 from httpx import Response
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -29,13 +28,13 @@ from {{ cookiecutter.package_name }}.main import create_app
 {%- if 'auth' in cookiecutter | features %}
 from {{ cookiecutter.package_name }}.users.models import User
 {%- endif %}
-from {{ cookiecutter.package_name }}.worker.app import celery_app
 from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes, run_with_session
 from tests.fixtures.client import client_for
 from tests.fixtures.tracing import ancestors, hex_ids
 {%- if 'auth' in cookiecutter | features %}
 from tests.fixtures.users import auth_headers
 {%- endif %}
+from tests.fixtures.worker import running_worker
 
 TIMEOUT = 30.0
 SQL = "opentelemetry.instrumentation.sqlalchemy"
@@ -43,11 +42,8 @@ SQL = "opentelemetry.instrumentation.sqlalchemy"
 
 @pytest.fixture(scope="module")
 def worker(migrated_database: str, span_exporter: InMemorySpanExporter) -> Iterator[None]:
-    """A real worker on the real broker, traced like the API (solo pool, one thread)."""
-    celery_app.control.purge()  # messages left by an earlier, interrupted run
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=15
-    ):
+    """The worker, started once the spans are captured, so that it is traced like the API."""
+    with running_worker():
         yield
     close_runtimes()
 

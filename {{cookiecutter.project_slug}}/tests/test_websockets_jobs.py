@@ -7,29 +7,14 @@ on the real broker, announces `running` and `succeeded`, over Redis.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from celery.contrib.testing.worker import start_worker
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.jobs.models import Job
-from {{ cookiecutter.package_name }}.worker.app import celery_app
-from {{ cookiecutter.package_name }}.worker.runtime import close_runtimes
 from tests.fixtures.live import LiveServer, Member, next_message, open_socket
-
-
-@pytest.fixture(scope="module")
-def worker(migrated_database: str) -> Iterator[None]:
-    """A real worker on the real broker (solo pool), closing its database runtime at the end."""
-    celery_app.control.purge()
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=15
-    ):
-        yield
-    close_runtimes()
 
 
 @pytest.mark.usefixtures("worker")
