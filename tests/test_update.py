@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,8 +24,17 @@ from typing import Any
 import pytest
 from conftest import Services
 from harness import summary
-from harness.baking import TEMPLATE_ROOT, imports_from, rules, run, sync
-from harness.updating import cruft, git, template_files
+from harness.baking import imports_from, rules, run, sync
+from harness.updating import (
+    LOCAL_MAKE_TARGET,
+    PING_MODULE,
+    bake_with_local_work,
+    commit_all,
+    cruft,
+    cruft_home,
+    git,
+    template_repo,
+)
 
 # Non-default answers, so that pruning matters: no Kubernetes files, no cache module. The name sorts
 # before `tests`, as the default does: ruff's isort orders the baked tests' `tests.conftest` import
@@ -36,31 +44,6 @@ ANSWERS = {"project_name": "Drill Update", "use_kubernetes": False, "cache": "no
 HOUSE_AUTHOR = "Platform Team"
 SLUG, PACKAGE = "drill-update", "drill_update"
 
-PING_MODULE = '''\
-"""A local endpoint that the template knows nothing about."""
-
-from fastapi import APIRouter
-
-router = APIRouter(prefix="/ping", tags=["ping"])
-
-
-@router.get("")
-async def ping() -> dict[str, str]:
-    """Answer with pong."""
-    return {"ping": "pong"}
-'''
-PING_TEST = """\
-from httpx import AsyncClient
-
-
-async def test_ping(client: AsyncClient) -> None:
-    response = await client.get("/api/v1/ping")
-    assert response.status_code == 200
-    assert response.json() == {"ping": "pong"}
-"""
-LOCAL_MAKE_TARGET = (
-    "\nping: ## local target: call the running API\n\tcurl -fsS http://127.0.0.1:8000/api/v1/ping\n"
-)
 TEMPLATE_MAKE_TARGET = "audit: ## audit the locked dependencies\n\tuv run --with pip-audit pip-audit\n\n"
 # How the bumped floor reads in a lock's recorded requirements.
 BUMPED_LOCK_ENTRY = '{ name = "structlog", specifier = ">=25.1" }'
@@ -105,25 +88,6 @@ def change_the_template(repo: Path) -> None:
     )
 
 
-def make_the_local_change(project: Path) -> None:
-    (project / f"src/{PACKAGE}/ping.py").write_text(PING_MODULE)
-    (project / "tests/test_ping.py").write_text(PING_TEST)
-    main = project / f"src/{PACKAGE}/main.py"
-    text = main.read_text()
-    anchor = "    api = APIRouter(prefix=API_PREFIX)\n"
-    assert anchor in text
-    text = text.replace(anchor, f"{anchor}    api.include_router(ping_router)\n", 1)
-    # The import goes where ruff's isort puts it: before the first own module that sorts after it,
-    # or after the last one.
-    lines = text.splitlines(keepends=True)
-    own = [n for n, line in enumerate(lines) if line.startswith(f"from {PACKAGE}.")]
-    at = next((n for n in own if lines[n].split()[1] > f"{PACKAGE}.ping"), own[-1] + 1)
-    lines.insert(at, f"from {PACKAGE}.ping import router as ping_router\n")
-    main.write_text("".join(lines))
-    with (project / "Makefile").open("a") as makefile:
-        makefile.write(LOCAL_MAKE_TARGET)
-
-
 @dataclass
 class Update:
     project: Path
@@ -140,42 +104,15 @@ class Update:
 @pytest.fixture(scope="module")
 def updated(tmp_path_factory: pytest.TempPathFactory) -> Update:
     root = tmp_path_factory.mktemp("cruft-update")
-    home = root / "home"
-    home.mkdir()
-    (home / ".cookiecutterrc").write_text(
-        f'default_context:\n  author_name: "{HOUSE_AUTHOR}"\n'
-        f"cookiecutters_dir: {home / 'cookiecutters'}\nreplay_dir: {home / 'replay'}\n"
-    )
-    repo = root / "template"
-    for relative in template_files():
-        target = repo / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(TEMPLATE_ROOT / relative, target)
-    git("init", "--quiet", cwd=repo)
-    git("add", "--all", cwd=repo)
-    git("commit", "--quiet", "--message", "template v1", cwd=repo)
-
-    out = root / "projects"
-    out.mkdir()
-    with summary.timed("cruft-update", "create"):
-        cruft(
-            "create", "--no-input", "--output-dir", str(out), "--extra-context", json.dumps(ANSWERS),
-            str(repo), cwd=root, home=home,
-        )  # fmt: skip
-    project = out / SLUG
-    git("init", "--quiet", cwd=project)
-    git("add", "--all", cwd=project)
-    git("commit", "--quiet", "--message", "bake", cwd=project)
-    make_the_local_change(project)
-    git("add", "--all", cwd=project)
-    git("commit", "--quiet", "--message", "a local endpoint", cwd=project)
+    home = cruft_home(root, default_context=f'default_context:\n  author_name: "{HOUSE_AUTHOR}"\n')
+    repo = template_repo(root, "template v1")
+    project = bake_with_local_work(repo, home, ANSWERS, slug=SLUG, package=PACKAGE, name="cruft-update")
     context_before = json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]
     dotenv_before = (project / ".env").read_text()
     lock_before = (project / "uv.lock").read_text()
 
     change_the_template(repo)
-    git("add", "--all", cwd=repo)
-    git("commit", "--quiet", "--message", "template v2", cwd=repo)
+    commit_all(repo, "template v2")
 
     with summary.timed("cruft-update", "update"):
         check_before = cruft("check", cwd=project, home=home, check=False)

@@ -20,7 +20,7 @@ import pytest
 from conftest import Services
 from harness import summary
 from harness.baking import TEMPLATE_ROOT, run, sync
-from harness.updating import GIT_ENV, cruft, git, template_files
+from harness.updating import GIT_ENV, cruft, cruft_home, git, template_files
 
 ANSWERS = {"project_name": "Drill Release", "use_kubernetes": False}
 SLUG = "drill-release"
@@ -44,11 +44,7 @@ def test_a_project_baked_from_the_last_release_updates_to_this_checkout(
     tmp_path: Path, services: Services
 ) -> None:
     release = last_release()
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / ".cookiecutterrc").write_text(
-        f"cookiecutters_dir: {home / 'cookiecutters'}\nreplay_dir: {home / 'replay'}\n"
-    )
+    home = cruft_home(tmp_path)
     repo = tmp_path / "template"
     run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(repo)], cwd=tmp_path, env=GIT_ENV)
     # This checkout as it is, uncommitted work included, as one commit on a branch of the clone.

@@ -10,15 +10,20 @@ the bake's `[tool.cruft] skip` keeps out) is what docs/updating.md tells them to
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from harness import summary
-from harness.baking import TEMPLATE_ROOT
-from harness.updating import cruft, git, template_files
-from test_update import LOCAL_MAKE_TARGET, PING_MODULE, make_the_local_change
+from harness.updating import (
+    LOCAL_MAKE_TARGET,
+    PING_MODULE,
+    bake_with_local_work,
+    cruft,
+    cruft_home,
+    git,
+    template_repo,
+)
 
 ANSWERS = {"project_name": "Drill Update", "use_kubernetes": False, "cache": "none"}
 PACKAGE = "drill_update"
@@ -48,34 +53,11 @@ class Switched:
 @pytest.fixture(scope="module")
 def switched(tmp_path_factory: pytest.TempPathFactory) -> Switched:
     root = tmp_path_factory.mktemp("cruft-switch")
-    home = root / "home"
-    home.mkdir()
-    (home / ".cookiecutterrc").write_text(
-        f"cookiecutters_dir: {home / 'cookiecutters'}\nreplay_dir: {home / 'replay'}\n"
+    home = cruft_home(root)
+    repo = template_repo(root, "template")
+    project = bake_with_local_work(
+        repo, home, ANSWERS, slug="drill-update", package=PACKAGE, name="cruft-switch"
     )
-    repo = root / "template"
-    for relative in template_files():
-        target = repo / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(TEMPLATE_ROOT / relative, target)
-    git("init", "--quiet", cwd=repo)
-    git("add", "--all", cwd=repo)
-    git("commit", "--quiet", "--message", "template", cwd=repo)
-
-    out = root / "projects"
-    out.mkdir()
-    with summary.timed("cruft-switch", "create"):
-        cruft(
-            "create", "--no-input", "--output-dir", str(out), "--extra-context", json.dumps(ANSWERS),
-            str(repo), cwd=root, home=home,
-        )  # fmt: skip
-    project = out / "drill-update"
-    git("init", "--quiet", cwd=project)
-    git("add", "--all", cwd=project)
-    git("commit", "--quiet", "--message", "bake", cwd=project)
-    make_the_local_change(project)
-    git("add", "--all", cwd=project)
-    git("commit", "--quiet", "--message", "a local endpoint", cwd=project)
     dotenv_before = (project / ".env").read_text()
     lock_before = (project / "uv.lock").read_text()
 
