@@ -48,6 +48,8 @@ async def announce_stored(session: AsyncSession, job_id: uuid.UUID) -> None:
             select(Job.state, Job.attempts, Job.updated_at, *OWNER).where(Job.id == job_id)
         )
     ).first()
+    # End the read's transaction: on SQLite every transaction holds the write lock.
+    await session.commit()
     if row is not None:
         state, attempts, updated_at, *owner = row
         await announce(job_id, state, attempts, updated_at, owner[0] if owner else None)

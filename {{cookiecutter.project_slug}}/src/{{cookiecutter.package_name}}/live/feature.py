@@ -37,9 +37,22 @@ def closing_on_sigterm(hub: Hub) -> Iterator[None]:
         yield
         return
 
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        loop.call_soon_threadsafe(hub.begin_closing)
+    stopping: set[asyncio.Task[None]] = set()
+
+    async def close_then_stop(signum: int, frame: FrameType | None) -> None:
+        # The server learns of the signal only once the sockets are closed: told at once, it can
+        # end them with 1012 before the 1001 frames are out.
+        hub.begin_closing()
+        await hub.gone()
         previous(signum, frame)
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        def start() -> None:
+            task = loop.create_task(close_then_stop(signum, frame))
+            stopping.add(task)
+            task.add_done_callback(stopping.discard)
+
+        loop.call_soon_threadsafe(start)
 
     signal.signal(signal.SIGTERM, on_sigterm)
     try:

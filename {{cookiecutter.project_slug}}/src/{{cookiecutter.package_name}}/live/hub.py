@@ -184,11 +184,15 @@ class Hub:
         for connection in self.connections():
             connection.close(code, reason)
 
+    async def gone(self) -> None:
+        """Wait until every connection has gone, or the close handshakes' time is up."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._empty.wait(), CLOSE_TIMEOUT + 1)
+
     async def close_all(self, code: int = GOING_AWAY, reason: str = "server shutting down") -> None:
         """Close every connection (and refuse new ones), waiting briefly for them to go."""
         self.begin_closing(code, reason)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._empty.wait(), CLOSE_TIMEOUT + 1)
+        await self.gone()
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
