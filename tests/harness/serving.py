@@ -16,13 +16,18 @@ from harness.services import free_port
 
 
 @contextlib.contextmanager
-def serving(baked: Baked, env: Mapping[str, str], log_name: str = "uvicorn.log") -> Iterator[str]:
+def serving(
+    baked: Baked, env: Mapping[str, str], log_name: str = "uvicorn.log", workers: int = 1
+) -> Iterator[str]:
     """uvicorn on a free port, exactly as the contract says; yields the base URL."""
     port = free_port()
     log = baked.path / log_name
+    command = ["uv", "run", "--no-sync", "uvicorn", f"{baked.package}.main:app", "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     with log.open("w") as out:
         proc = subprocess.Popen(
-            ["uv", "run", "--no-sync", "uvicorn", f"{baked.package}.main:app", "--port", str(port)],
+            command,
             cwd=baked.path,
             env=clean_env(env),
             stdout=out,
