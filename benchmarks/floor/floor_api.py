@@ -2,6 +2,8 @@
 
 No ORM, no middleware, no validation library, no dependency injection. Each route does only what
 its answer needs: check the bearer token's signature, run one query, serialise with orjson. The
+WebSocket route speaks the live channel's protocol (use_websockets) with in-process fan-out only:
+the token as the protocols `bearer`, <token>; `ready`; then the user's `item` events. The
 benchmark runs it in the baked project's virtualenv, so both use the same uvicorn, uvloop,
 Starlette, asyncpg and PyJWT versions.
 
@@ -10,8 +12,11 @@ Starlette, asyncpg and PyJWT versions.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import uuid
+from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,7 +30,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 DSN = os.environ["FLOOR_DSN"]
@@ -45,6 +51,9 @@ INSERT INTO items (id, owner_id, title, description, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $5) RETURNING {ITEM_COLUMNS}
 """  # noqa: S608 (constants)
 password_hasher = PasswordHasher()
+# The open sockets' send queues by user: the live channel's fan-out, in this process only.
+SUBSCRIBERS: defaultdict[uuid.UUID, set[asyncio.Queue[str]]] = defaultdict(set)
+SEND_QUEUE_SIZE = 64
 
 
 class JSON(Response):
@@ -63,6 +72,10 @@ def owner_id(request: Request) -> uuid.UUID | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
+    return token_owner(token)
+
+
+def token_owner(token: str) -> uuid.UUID | None:
     try:
         claims = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
         return uuid.UUID(claims["sub"]) if claims.get("type") == "access" else None
@@ -131,7 +144,39 @@ async def create_item(request: Request) -> JSON:
     if not isinstance(title, str) or not 1 <= len(title) <= 200:
         return error(422, "validation_error")
     row = await pool(request).fetchrow(INSERT_SQL, uuid.uuid4(), owner, title, description, datetime.now(UTC))
+    publish(owner, {"type": "item", "data": {"id": str(row["id"]), "action": "created"}})
     return JSON(item_json(row), status_code=201)
+
+
+def publish(owner: uuid.UUID, event: dict[str, Any]) -> None:
+    message = orjson.dumps(event).decode()
+    for queue in SUBSCRIBERS.get(owner, ()):
+        with contextlib.suppress(asyncio.QueueFull):  # a client that stops reading misses events
+            queue.put_nowait(message)
+
+
+async def live_socket(websocket: WebSocket) -> None:
+    protocols = websocket.scope.get("subprotocols", [])
+    owner = token_owner(protocols[1]) if len(protocols) == 2 and protocols[0] == "bearer" else None
+    if owner is None:
+        await websocket.close(code=4401)
+        return
+    await websocket.accept(subprotocol="bearer")
+    queue: asyncio.Queue[str] = asyncio.Queue(SEND_QUEUE_SIZE)
+    SUBSCRIBERS[owner].add(queue)
+    receiving = asyncio.ensure_future(websocket.receive())
+    try:
+        await websocket.send_text(orjson.dumps({"type": "ready", "process": str(os.getpid())}).decode())
+        while True:
+            getting = asyncio.ensure_future(queue.get())
+            await asyncio.wait({receiving, getting}, return_when=asyncio.FIRST_COMPLETED)
+            if receiving.done():  # the client sends nothing but its close
+                getting.cancel()
+                return
+            await websocket.send_text(getting.result())
+    finally:
+        receiving.cancel()
+        SUBSCRIBERS[owner].discard(queue)
 
 
 async def login(request: Request) -> JSON:
@@ -166,6 +211,7 @@ app = Starlette(
         Route("/api/v1/items", create_item, methods=["POST"]),
         Route("/api/v1/items/{item_id}", read_item, methods=["GET"]),
         Route("/api/v1/auth/login", login, methods=["POST"]),
+        WebSocketRoute("/api/v1/ws", live_socket),
     ],
     lifespan=lifespan,
 )

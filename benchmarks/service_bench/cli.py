@@ -28,6 +28,7 @@ from .constants import (
     COLD_STARTS,
     FLOOR_DIR,
     ITEMS_PER_USER,
+    LIVE_ROUND_TRIPS,
     QUIET_LOG_SCENARIOS,
     RESULTS_DIR,
     SCENARIOS,
@@ -35,6 +36,7 @@ from .constants import (
     USERS,
 )
 from .data import login_tokens, password_cost, plain_url, seed, write_load_data
+from .live import live_round_trips
 from .load import Load, Profiling, drive
 from .memory import rss_by_import
 from .middleware_ab import middleware_ab
@@ -73,6 +75,22 @@ def parse_args(argv: Sequence[str] | None, description: str | None = None) -> ar
         "--tracing-only",
         action="store_true",
         help="after the setup, run only the tracing rows (and the main scenarios given, briefly)",
+    )
+    parser.add_argument(
+        "--skip-websockets",
+        action="store_true",
+        help="skip the WebSocket round trips (a bake with use_websockets=true, and the floor's)",
+    )
+    parser.add_argument(
+        "--websockets-only",
+        action="store_true",
+        help="after the setup, run only the WebSocket round trips (and the main scenarios given, briefly)",
+    )
+    parser.add_argument(
+        "--live-round-trips",
+        type=int,
+        default=LIVE_ROUND_TRIPS,
+        help=f"WebSocket round trips timed per server (default {LIVE_ROUND_TRIPS})",
     )
     parser.add_argument(
         "--celery-jobs", type=int, default=CELERY_DRAIN_JOBS, help="jobs per queue drain (default 500)"
@@ -273,7 +291,9 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
                 results["rss_mib"][str(workers)] = worker_rss(procs["service"], workers)
             results["http"] += pair_rows(measured["service"], measured["floor"], workers)
 
-        if not args.skip_tracing:
+        # --tracing-only and --websockets-only: the main scenarios given, then that part alone.
+        only = args.tracing_only or args.websockets_only
+        if not args.skip_tracing and not args.websockets_only:
             print("tracing: a bake with use_opentelemetry=true, 1 worker, off / 0.1 / 1.0", flush=True)
             traced, _ = bake(workdir / "bake-traced", "use_opentelemetry=true")
             traced_venv = workdir / "venv-traced"
@@ -287,7 +307,25 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
                 traced_venv, traced, env, package, tracing_loads, scenarios, args.connections[0], dsn, logs
             )
 
-        if not args.skip_quiet_logs and not args.tracing_only:
+        if not args.skip_websockets and not args.tracing_only:
+            print("WebSocket: a bake with use_websockets=true and the floor, 1 worker each", flush=True)
+            live_project, _ = bake(workdir / "bake-live", "use_websockets=true")
+            live_venv = workdir / "venv-live"
+            install(live_project, live_venv, interpreter(python_version))
+            ports = (free_port(), free_port())
+            results["live"] = live_round_trips(
+                live_venv,
+                live_project,
+                env,
+                package,
+                (floor_cmd(1, ports[1]), floor_env, FLOOR_DIR),
+                ports,
+                token,
+                args.live_round_trips,
+                logs,
+            )
+
+        if not args.skip_quiet_logs and not only:
             print("service at LOG_LEVEL=WARNING (no access line), 1 worker", flush=True)
             quiet_env = {**env, "LOG_LEVEL": "WARNING"}
             quiet_sides = (("service", service_cmd, quiet_env, project), sides[1])
@@ -300,14 +338,14 @@ def benchmark(args: argparse.Namespace, workdir: Path, logs: Path) -> int:
                 measured = drive(loads, scenarios, args.connections[:1], dsn)
             results["quiet_logs"] = pair_rows(measured["service"], measured["floor"], 1)
 
-        if not args.skip_middleware_ab and not args.tracing_only:
+        if not args.skip_middleware_ab and not only:
             print("middleware A/B: /health/live, 1 worker, one layer removed at a time", flush=True)
             ab_load = Load(free_port(), data, password, args.duration, args.warmup)
             results["middleware_ab"] = middleware_ab(
                 venv, project, env, package, ab_load, args.connections[0], logs
             )
 
-        if args.skip_celery or args.tracing_only:
+        if args.skip_celery or only:
             results["celery"] = {"skipped": "--skip-celery"}
         else:
             print("Celery: the service's worker, then the bare Celery app", flush=True)

@@ -166,6 +166,7 @@ def table(results: Results) -> str:
                 f"| {variant['removed']} | {variant['rps']:.0f} | {variant['p99_ms']:.1f} | {cost:.0f} us |"
             )
     lines += tracing_lines(results)
+    lines += live_lines(results)
     lines += celery_lines(results)
     cold, install_info, argon = results["cold_start"], results["install"], results["argon2"]
     rss = "; ".join(
@@ -269,4 +270,30 @@ def tracing_lines(results: Results) -> list[str]:
             f"| {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {change} "
             f"| {row['exports']} | {row['exported_kib']:.0f} | {row['errors']} |"
         )
+    return lines
+
+
+def live_lines(results: Results) -> list[str]:
+    """The live channel's connect + one event round trip, service and floor, and their ratios."""
+    live = results.get("live")
+    if not live:
+        return []
+    lines = [
+        "",
+        f"WebSocket: a bake with `use_websockets=true`, {live['workers']} worker; {live['how']}",
+        "",
+        "| connect + one event | round trips | p50 ms | p99 ms | connect p50 | connect p99 "
+        "| event p50 | event p99 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("service", "floor"):
+        row = live[name]
+        lines.append(
+            f"| {name} | {row['round_trips']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} "
+            f"| {row['connect_p50_ms']:.1f} | {row['connect_p99_ms']:.1f} "
+            f"| {row['event_p50_ms']:.1f} | {row['event_p99_ms']:.1f} |"
+        )
+    lines.append(
+        f"| ratio service/floor | | {fmt_ratio(live['p50_ratio'])} | {fmt_ratio(live['p99_ratio'])} | | | | |"
+    )
     return lines

@@ -149,6 +149,29 @@ class TracingRow(TypedDict):
     exported_kib: float
 
 
+class LiveSide(TypedDict):
+    """Connect + one event round trips on one server (live.py): the whole, and its two halves."""
+
+    round_trips: int
+    p50_ms: float
+    p99_ms: float
+    connect_p50_ms: float
+    connect_p99_ms: float
+    event_p50_ms: float
+    event_p99_ms: float
+
+
+class Live(TypedDict):
+    """A bake with use_websockets=true and the floor's WebSocket route, side by side."""
+
+    how: str
+    workers: int
+    service: LiveSide
+    floor: LiveSide
+    p50_ratio: float | None
+    p99_ratio: float | None
+
+
 class ImportStep(TypedDict):
     step: str
     rss_mib: float
@@ -174,6 +197,8 @@ class Results(TypedDict):
     middleware_ab: NotRequired[list[MiddlewareRow]]
     # A bake with use_opentelemetry=true: tracing off, then sampled at 0.1 and 1.0 (tracing.py).
     tracing: NotRequired[list[TracingRow]]
+    # A bake with use_websockets=true: connect + one event round trip, and the floor's (live.py).
+    live: NotRequired[Live]
     rss_mib: NotRequired[dict[str, list[float]]]
     # The RSS of a fresh process after each import, in the production venv (memory.py).
     rss_by_import: NotRequired[list[ImportStep]]
