@@ -18,6 +18,7 @@ from service_bench import results as results_io
 pytestmark = [pytest.mark.runtime, pytest.mark.xdist_group("benchmark")]
 
 SCENARIOS = ["health", "list", "item", "create", "login"]
+LIVE_ROUND_TRIPS = 10
 
 
 def test_the_benchmark_runs_and_reports_every_ratio(tmp_path: Path) -> None:
@@ -27,6 +28,7 @@ def test_the_benchmark_runs_and_reports_every_ratio(tmp_path: Path) -> None:
     command = [sys.executable, "benchmarks/run.py", "--duration", "1", "--warmup", "0"]
     command += ["--workers", "1", "--connections", "4", "--scenarios", *SCENARIOS]
     command += ["--celery-jobs", "40", "--celery-round-trips", "20", "--results-dir", str(results_dir)]
+    command += ["--live-round-trips", str(LIVE_ROUND_TRIPS)]
     proc = subprocess.run(
         command, cwd=TEMPLATE_ROOT, capture_output=True, text=True, timeout=900, check=False
     )
@@ -79,5 +81,11 @@ def test_the_benchmark_runs_and_reports_every_ratio(tmp_path: Path) -> None:
     assert all(row["rps"] > 0 for row in ab)
     assert "Middleware A/B" in table
     assert "ratio service/floor" in table
+    live = results["live"]  # the bake with use_websockets=true, and the floor's WebSocket route
+    for side in ("service", "floor"):
+        assert live[side]["round_trips"] == LIVE_ROUND_TRIPS, live
+        assert 0 < live[side]["p50_ms"] <= live[side]["p99_ms"], live
+    assert live["p50_ratio"] == round(live["service"]["p50_ms"] / live["floor"]["p50_ms"], 2)
+    assert "| connect + one event |" in table
     # A run elsewhere never overwrites the results the README quotes.
     assert (latest.read_bytes() if latest.exists() else None) == latest_before
