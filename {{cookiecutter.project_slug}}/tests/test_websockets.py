@@ -8,7 +8,8 @@ import signal
 
 from {{ cookiecutter.package_name }}.live.bus import publish
 from {{ cookiecutter.package_name }}.live.events import Event
-from {{ cookiecutter.package_name }}.live.hub import GOING_AWAY, TOO_SLOW
+from {{ cookiecutter.package_name }}.live.feature import closing_on_sigterm
+from {{ cookiecutter.package_name }}.live.hub import GOING_AWAY, TOO_SLOW, Hub
 from tests.fixtures.live import (
     LiveServer,
     Member,
@@ -73,3 +74,21 @@ async def test_sigterm_closes_the_sockets_with_1001(member: Member) -> None:
         os.kill(process.pid, signal.SIGTERM)
         assert await close_code(client) == GOING_AWAY
         assert client.close_reason == "server shutting down"
+
+
+async def test_the_server_hears_of_sigterm_only_once_the_sockets_are_closed() -> None:
+    # In this process, so the handler's own steps are seen: the server's handler (here a
+    # recorder) is called after the hub has closed its sockets, never before.
+    hub = Hub()
+    heard: list[bool] = []
+    server_handler = signal.signal(signal.SIGTERM, lambda *_: heard.append(hub.closing))
+    try:
+        with closing_on_sigterm(hub):
+            handler = signal.getsignal(signal.SIGTERM)
+            assert callable(handler)
+            handler(signal.SIGTERM, None)
+            assert heard == []  # not yet: the sockets are closed first, on the loop
+            await wait_until(lambda: bool(heard))
+    finally:
+        signal.signal(signal.SIGTERM, server_handler)
+    assert heard == [True]
